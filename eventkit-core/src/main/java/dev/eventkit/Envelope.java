@@ -1,0 +1,286 @@
+package dev.eventkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * One collected event and everything known about its arrival: what is written to the log and handed to sinks.
+ *
+ * <p>Immutable and thread-safe: the payload and contexts are held as JSON text; {@link #payload()} parses a fresh
+ * tree on each call. Build one with {@link #builder()}; {@link Builder#build()} throws
+ * {@link IllegalStateException} when a required field is missing. The wire form is written by
+ * {@link EnvelopeCodec}, tagged with {@link EnvelopeCodec#FORMAT_VERSION}.
+ */
+public final class Envelope {
+
+  /** The stream an event belongs to when the request names none. */
+  public static final String DEFAULT_STREAM = "default";
+
+  private final String id;
+  private final String protocol;
+  private final String stream;
+  private final String schema;
+  private final String payloadJson;
+  private final List<Entity> contexts;
+  private final Instant sentAt;
+  private final Instant receivedAt;
+  private final String clientIp;
+  private final String userAgent;
+  private final Validation validation;
+  private final CollectorInfo collector;
+  private final Map<String, String> attributes;
+
+  private Envelope(Builder b) {
+    this.id = b.id != null ? b.id : UUID.randomUUID().toString();
+    this.protocol = require(b.protocol, "protocol");
+    this.stream = b.stream != null ? b.stream : DEFAULT_STREAM;
+    this.schema = b.schema;
+    this.payloadJson = require(b.payloadJson, "payload");
+    this.contexts = List.copyOf(b.contexts);
+    this.sentAt = b.sentAt;
+    this.receivedAt = b.receivedAt != null ? b.receivedAt : Instant.now();
+    this.clientIp = b.clientIp;
+    this.userAgent = b.userAgent;
+    this.validation = b.validation;
+    this.collector = b.collector;
+    this.attributes = Map.copyOf(b.attributes);
+  }
+
+  private static <T> T require(T value, String name) {
+    if (value == null) {
+      throw new IllegalStateException("envelope " + name + " is required");
+    }
+    return value;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this envelope's values, to derive a changed copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.id = id;
+    b.protocol = protocol;
+    b.stream = stream;
+    b.schema = schema;
+    b.payloadJson = payloadJson;
+    b.contexts = contexts;
+    b.sentAt = sentAt;
+    b.receivedAt = receivedAt;
+    b.clientIp = clientIp;
+    b.userAgent = userAgent;
+    b.validation = validation;
+    b.collector = collector;
+    b.attributes = new TreeMap<>(attributes);
+    return b;
+  }
+
+  /** The event id: the client's own id (Segment {@code messageId}, Snowplow {@code eid}, …) or a random UUID. */
+  public String id() {
+    return id;
+  }
+
+  /** The input protocol that produced the event: {@code segment}, {@code snowplow}, {@code cloudevents}, … */
+  public String protocol() {
+    return protocol;
+  }
+
+  /** The stream (logical destination) the event was sent to; {@value #DEFAULT_STREAM} by default. */
+  public String stream() {
+    return stream;
+  }
+
+  /** The schema URI the event claims, or null when it claims none. */
+  public String schema() {
+    return schema;
+  }
+
+  /** A newly parsed copy of the event payload. */
+  public JsonNode payload() {
+    return Json.read(payloadJson);
+  }
+
+  /** The event payload as compact JSON text. */
+  public String payloadJson() {
+    return payloadJson;
+  }
+
+  /** The contexts (entities) attached to the event, in the order they were sent. */
+  public List<Entity> contexts() {
+    return contexts;
+  }
+
+  /** When the client says it sent the event; null when it does not say. */
+  public Instant sentAt() {
+    return sentAt;
+  }
+
+  /** When the collector received the event. */
+  public Instant receivedAt() {
+    return receivedAt;
+  }
+
+  /** The client's address as the collector determined it; null when unknown. */
+  public String clientIp() {
+    return clientIp;
+  }
+
+  /** The client's {@code User-Agent}; null when absent. */
+  public String userAgent() {
+    return userAgent;
+  }
+
+  /** The validation outcome. */
+  public Validation validation() {
+    return validation;
+  }
+
+  /** The collector that accepted the event. */
+  public CollectorInfo collector() {
+    return collector;
+  }
+
+  /** Protocol-specific attributes (CloudEvents {@code source}, a webhook's name, …), sorted by key. */
+  public Map<String, String> attributes() {
+    return attributes;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Envelope)) {
+      return false;
+    }
+    Envelope e = (Envelope) o;
+    return id.equals(e.id) && protocol.equals(e.protocol) && stream.equals(e.stream)
+        && Objects.equals(schema, e.schema) && payloadJson.equals(e.payloadJson) && contexts.equals(e.contexts)
+        && Objects.equals(sentAt, e.sentAt) && receivedAt.equals(e.receivedAt)
+        && Objects.equals(clientIp, e.clientIp) && Objects.equals(userAgent, e.userAgent)
+        && validation.equals(e.validation) && collector.equals(e.collector) && attributes.equals(e.attributes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, protocol, stream, schema, payloadJson, receivedAt);
+  }
+
+  /** Names the event without its payload or user data, so that it is safe to log. */
+  @Override
+  public String toString() {
+    return "Envelope{id=" + id + ", protocol=" + protocol + ", stream=" + stream + ", schema=" + schema
+        + ", validation=" + validation.status() + "}";
+  }
+
+  /**
+   * Collects an envelope's values. Not thread-safe; use one builder per envelope. Defaults: a random UUID id, the
+   * {@value #DEFAULT_STREAM} stream, {@code receivedAt} now, {@link Validation#notValidated()}, no contexts, and
+   * {@link CollectorInfo#DEFAULT}.
+   */
+  public static final class Builder {
+    private String id;
+    private String protocol;
+    private String stream;
+    private String schema;
+    private String payloadJson;
+    private List<Entity> contexts = List.of();
+    private Instant sentAt;
+    private Instant receivedAt;
+    private String clientIp;
+    private String userAgent;
+    private Validation validation = Validation.notValidated();
+    private CollectorInfo collector = CollectorInfo.DEFAULT;
+    private Map<String, String> attributes = new TreeMap<>();
+
+    private Builder() {}
+
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    public Builder protocol(String protocol) {
+      this.protocol = protocol;
+      return this;
+    }
+
+    public Builder stream(String stream) {
+      this.stream = stream;
+      return this;
+    }
+
+    public Builder schema(String schema) {
+      this.schema = schema;
+      return this;
+    }
+
+    /** Sets the payload from a tree, which is serialised now: later changes to it are not seen. */
+    public Builder payload(JsonNode payload) {
+      this.payloadJson = Json.write(Objects.requireNonNull(payload, "payload"));
+      return this;
+    }
+
+    /** Sets the payload from JSON text, which must be valid JSON (it is not re-checked). */
+    public Builder payloadJson(String payloadJson) {
+      this.payloadJson = Objects.requireNonNull(payloadJson, "payloadJson");
+      return this;
+    }
+
+    public Builder contexts(List<Entity> contexts) {
+      this.contexts = Objects.requireNonNull(contexts, "contexts");
+      return this;
+    }
+
+    public Builder sentAt(Instant sentAt) {
+      this.sentAt = sentAt;
+      return this;
+    }
+
+    public Builder receivedAt(Instant receivedAt) {
+      this.receivedAt = receivedAt;
+      return this;
+    }
+
+    public Builder clientIp(String clientIp) {
+      this.clientIp = clientIp;
+      return this;
+    }
+
+    public Builder userAgent(String userAgent) {
+      this.userAgent = userAgent;
+      return this;
+    }
+
+    public Builder validation(Validation validation) {
+      this.validation = Objects.requireNonNull(validation, "validation");
+      return this;
+    }
+
+    public Builder collector(CollectorInfo collector) {
+      this.collector = Objects.requireNonNull(collector, "collector");
+      return this;
+    }
+
+    public Builder attribute(String key, String value) {
+      attributes.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder attributes(Map<String, String> attributes) {
+      this.attributes = new TreeMap<>(attributes);
+      return this;
+    }
+
+    /** Builds the envelope; throws {@link IllegalStateException} when the protocol or payload is missing. */
+    public Envelope build() {
+      return new Envelope(this);
+    }
+  }
+}

@@ -1,0 +1,232 @@
+package dev.eventkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
+
+/**
+ * A client event as the Segment spec defines it ({@code track}, {@code identify}, {@code page}, {@code screen},
+ * {@code group}, {@code alias}) or a self-describing {@code {"schema": …, "data": …}} event, checked for the fields
+ * its type requires.
+ *
+ * <p>Immutable and thread-safe; the document is held as JSON text. {@link #parse} throws
+ * {@link EventFormatException} naming the field at fault; it never throws anything else for any JSON input.
+ */
+public final class Event {
+
+  private final EventType type;
+  private final String messageId;
+  private final String schema;
+  private final Instant timestamp;
+  private final Instant sentAt;
+  private final String json;
+
+  private Event(EventType type, String messageId, String schema, Instant timestamp, Instant sentAt, String json) {
+    this.type = type;
+    this.messageId = messageId;
+    this.schema = schema;
+    this.timestamp = timestamp;
+    this.sentAt = sentAt;
+    this.json = json;
+  }
+
+  /**
+   * Checks a document against the Segment spec (or the self-describing shape) and wraps it.
+   *
+   * <p>Rules: an object; {@code type} one of the six Segment types, or {@code schema} (string) plus {@code data}
+   * (object) for self-describing events; {@code userId} or {@code anonymousId} (string or number) on every Segment
+   * event; {@code event} on track, {@code groupId} on group, {@code userId} and {@code previousId} on alias;
+   * {@code messageId} a string; {@code timestamp}, {@code sentAt} ISO-8601; {@code properties}, {@code traits},
+   * {@code context} objects.
+   *
+   * @param node the parsed document
+   * @param defaultType the type implied by the route (Segment's {@code /v1/track}, …), or null
+   */
+  public static Event parse(JsonNode node, EventType defaultType) throws EventFormatException {
+    if (node == null || !node.isObject()) {
+      throw new EventFormatException("wrong_type", null, "an event must be a JSON object");
+    }
+    ObjectNode o = (ObjectNode) node;
+    JsonNode typeNode = o.get("type");
+    EventType type;
+    if (typeNode == null || typeNode.isNull()) {
+      if (defaultType != null) {
+        type = defaultType;
+      } else if (o.has("schema") && o.has("data")) {
+        type = EventType.SELF_DESCRIBING;
+      } else {
+        throw new EventFormatException("missing_field", "type", "field 'type' is required");
+      }
+    } else if (!typeNode.isTextual()) {
+      throw new EventFormatException("wrong_type", "type", "field 'type' must be a string");
+    } else {
+      type = EventType.fromWireName(typeNode.textValue()).orElseThrow(() -> new EventFormatException(
+          "unknown_event_type", "type", "unknown event type; expected one of track, identify, page, screen, "
+              + "group, alias, self_describing"));
+      if (defaultType != null && type != defaultType) {
+        throw new EventFormatException("wrong_value", "type",
+            "field 'type' contradicts the route, which takes '" + defaultType.wireName() + "' events");
+      }
+    }
+
+    String messageId = optionalString(o, "messageId");
+    Instant timestamp = optionalTime(o, "timestamp");
+    Instant sentAt = optionalTime(o, "sentAt");
+    String schema = null;
+    if (type == EventType.SELF_DESCRIBING) {
+      schema = requiredString(o, "schema");
+      JsonNode data = o.get("data");
+      if (data == null || data.isNull()) {
+        throw new EventFormatException("missing_field", "data", "field 'data' is required");
+      }
+      if (!data.isObject()) {
+        throw new EventFormatException("wrong_type", "data", "field 'data' must be an object");
+      }
+    } else {
+      checkIdentity(o);
+      optionalObject(o, "properties");
+      optionalObject(o, "traits");
+      optionalObject(o, "context");
+      optionalObject(o, "integrations");
+      switch (type) {
+        case TRACK:
+          requiredString(o, "event");
+          break;
+        case GROUP:
+          requiredId(o, "groupId");
+          break;
+        case ALIAS:
+          requiredId(o, "userId");
+          requiredId(o, "previousId");
+          break;
+        case PAGE:
+        case SCREEN:
+          optionalString(o, "name");
+          break;
+        default:
+          break;
+      }
+      if (typeNode == null) {
+        o.put("type", type.wireName());
+      }
+    }
+    return new Event(type, messageId, schema, timestamp, sentAt, Json.write(o));
+  }
+
+  private static void checkIdentity(ObjectNode o) throws EventFormatException {
+    boolean user = isId(o.get("userId"), "userId");
+    boolean anonymous = isId(o.get("anonymousId"), "anonymousId");
+    if (!user && !anonymous) {
+      throw new EventFormatException("missing_field", "userId",
+          "one of 'userId' or 'anonymousId' is required");
+    }
+  }
+
+  private static boolean isId(JsonNode n, String field) throws EventFormatException {
+    if (n == null || n.isNull()) {
+      return false;
+    }
+    if (n.isTextual()) {
+      return !n.textValue().isEmpty();
+    }
+    if (n.isIntegralNumber()) {
+      return true;
+    }
+    throw new EventFormatException("wrong_type", field, "field '" + field + "' must be a string");
+  }
+
+  private static void requiredId(ObjectNode o, String field) throws EventFormatException {
+    if (!isId(o.get(field), field)) {
+      throw new EventFormatException("missing_field", field, "field '" + field + "' is required");
+    }
+  }
+
+  private static String requiredString(ObjectNode o, String field) throws EventFormatException {
+    String s = optionalString(o, field);
+    if (s == null || s.isEmpty()) {
+      throw new EventFormatException("missing_field", field, "field '" + field + "' is required");
+    }
+    return s;
+  }
+
+  private static String optionalString(ObjectNode o, String field) throws EventFormatException {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw new EventFormatException("wrong_type", field, "field '" + field + "' must be a string");
+    }
+    return n.textValue();
+  }
+
+  private static void optionalObject(ObjectNode o, String field) throws EventFormatException {
+    JsonNode n = o.get(field);
+    if (n != null && !n.isNull() && !n.isObject()) {
+      throw new EventFormatException("wrong_type", field, "field '" + field + "' must be an object");
+    }
+  }
+
+  private static Instant optionalTime(ObjectNode o, String field) throws EventFormatException {
+    String s = optionalString(o, field);
+    if (s == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException e) {
+      try {
+        return Instant.parse(s);
+      } catch (DateTimeParseException e2) {
+        throw new EventFormatException("wrong_format", field, "field '" + field + "' must be an ISO-8601 time");
+      }
+    }
+  }
+
+  public EventType type() {
+    return type;
+  }
+
+  /** The client's {@code messageId}; null when it sent none. */
+  public String messageId() {
+    return messageId;
+  }
+
+  /** The schema of a self-describing event; null for Segment events. */
+  public String schema() {
+    return schema;
+  }
+
+  /** The event's own {@code timestamp}; null when absent. */
+  public Instant timestamp() {
+    return timestamp;
+  }
+
+  /** The client's {@code sentAt}; null when absent. */
+  public Instant sentAt() {
+    return sentAt;
+  }
+
+  /** The whole document as compact JSON text (with {@code type} filled in from the route when it was implied). */
+  public String json() {
+    return json;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Event && ((Event) o).json.equals(json);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(json);
+  }
+
+  @Override
+  public String toString() {
+    return "Event{type=" + type.wireName() + "}";
+  }
+}

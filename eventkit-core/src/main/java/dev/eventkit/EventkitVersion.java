@@ -1,0 +1,8 @@
+package dev.eventkit;
+
+/** The library's version, as recorded in envelopes and reported by health checks. */
+public final class EventkitVersion {
+  public static final String VERSION = "0.1.0";
+
+  private EventkitVersion() {}
+}

@@ -1,0 +1,56 @@
+package dev.eventkit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/**
+ * The project's one shared Jackson mapper, configured once: strict about duplicate keys and trailing tokens, and
+ * bounded in nesting depth so that a hostile body cannot exhaust the stack.
+ *
+ * <p>Thread-safe. {@link #read} throws {@link IllegalArgumentException} for text that is not JSON; callers on the
+ * request path parse with {@link #mapper()} themselves to turn the error into a rejection.
+ */
+public final class Json {
+
+  /** Deepest nesting any parser in the project accepts; schema validation applies its own, lower limit. */
+  public static final int MAX_NESTING_DEPTH = 200;
+
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+
+  static {
+    MAPPER.getFactory().setStreamReadConstraints(
+        StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+  }
+
+  private Json() {}
+
+  /** The shared mapper; do not reconfigure it. */
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Parses JSON text that the project wrote itself, so a failure is a bug, not bad input. */
+  public static JsonNode read(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Serialises a tree to compact JSON text. */
+  public static String write(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise JSON tree", e);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.eventkit;
+
+import dev.eventkit.buffer.RingBuffer;
+import dev.eventkit.delivery.AsyncQueue;
+import dev.eventkit.delivery.DeliveryTarget;
+import dev.eventkit.delivery.Queue;
+import dev.eventkit.delivery.RetryPolicy;
+import dev.eventkit.http.Input;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.schema.Validator;
+import dev.eventkit.sink.Sink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Wires a {@link Pipeline}. Not thread-safe; {@link #build()} validates the whole configuration and throws
+ * {@link IllegalStateException} naming what is wrong.
+ *
+ * <p>Required: a {@link #ringBuffer log} and at least one {@link #sink sink}. Defaults: {@link AsyncQueue} with 4
+ * workers, {@link RetryPolicy#exponential()} for every sink, the Segment-compatible input when no input is added,
+ * no validator (events are marked not validated), batches of 500, a 10 s shutdown drain. Without an
+ * {@link #invalidSink invalid sink}, invalid events go to the regular sinks, marked invalid — never dropped.
+ */
+public final class PipelineBuilder {
+
+  private RingBuffer log;
+  private Queue queue;
+  private final Map<Sink, RetryPolicy> sinks = new LinkedHashMap<>();
+  private Sink invalidSink;
+  private Sink deadLetterSink;
+  private RetryPolicy retry = RetryPolicy.exponential();
+  private final List<Input> inputs = new ArrayList<>();
+  private Validator validator;
+  private CollectorInfo collectorInfo = CollectorInfo.DEFAULT;
+  private int batchSize = 500;
+  private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+  PipelineBuilder() {}
+
+  /** The write-ahead log, such as {@code SqliteRingBuffer.at(path)}. The pipeline closes it. */
+  public PipelineBuilder ringBuffer(RingBuffer log) {
+    this.log = Objects.requireNonNull(log, "ringBuffer");
+    return this;
+  }
+
+  /** How events travel from the log to the sinks; {@link AsyncQueue} by default. */
+  public PipelineBuilder queue(Queue queue) {
+    this.queue = Objects.requireNonNull(queue, "queue");
+    return this;
+  }
+
+  /** Adds a sink for valid events, retried with the pipeline's retry policy. The pipeline closes it. */
+  public PipelineBuilder sink(Sink sink) {
+    sinks.put(Objects.requireNonNull(sink, "sink"), null);
+    return this;
+  }
+
+  /** Adds a sink for valid events with its own retry policy. */
+  public PipelineBuilder sink(Sink sink, RetryPolicy retry) {
+    sinks.put(Objects.requireNonNull(sink, "sink"), Objects.requireNonNull(retry, "retry"));
+    return this;
+  }
+
+  /** Where events that failed validation go, through their own cursor. */
+  public PipelineBuilder invalidSink(Sink sink) {
+    this.invalidSink = Objects.requireNonNull(sink, "invalidSink");
+    return this;
+  }
+
+  /** Where events go that a sink rejects for good or that exhaust their retry budget. */
+  public PipelineBuilder deadLetterSink(Sink sink) {
+    this.deadLetterSink = Objects.requireNonNull(sink, "deadLetterSink");
+    return this;
+  }
+
+  /** The retry policy of sinks added without one. */
+  public PipelineBuilder retry(RetryPolicy retry) {
+    this.retry = Objects.requireNonNull(retry, "retry");
+    return this;
+  }
+
+  /** Adds an input (protocol) for collectors built over this pipeline. */
+  public PipelineBuilder input(Input input) {
+    inputs.add(Objects.requireNonNull(input, "input"));
+    return this;
+  }
+
+  /** Checks each event before it is appended; see {@link Validator}. */
+  public PipelineBuilder validator(Validator validator) {
+    this.validator = Objects.requireNonNull(validator, "validator");
+    return this;
+  }
+
+  public PipelineBuilder collectorInfo(CollectorInfo info) {
+    this.collectorInfo = Objects.requireNonNull(info, "collectorInfo");
+    return this;
+  }
+
+  /** The most events handed to one sink write. */
+  public PipelineBuilder batchSize(int batchSize) {
+    this.batchSize = batchSize;
+    return this;
+  }
+
+  /** How long {@link Pipeline#close()} waits for deliveries before leaving the rest in the log. */
+  public PipelineBuilder shutdownTimeout(Duration timeout) {
+    this.shutdownTimeout = Objects.requireNonNull(timeout, "shutdownTimeout");
+    return this;
+  }
+
+  public Pipeline build() {
+    if (log == null) {
+      throw new IllegalStateException("a ring buffer is required: SqliteRingBuffer.at(path), or "
+          + "new InMemoryRingBuffer() where losing events on exit is acceptable");
+    }
+    if (sinks.isEmpty()) {
+      throw new IllegalStateException("at least one sink is required");
+    }
+    if (batchSize < 1 || batchSize > 100_000) {
+      throw new IllegalStateException("batchSize must be between 1 and 100000");
+    }
+    if (shutdownTimeout.isNegative()) {
+      throw new IllegalStateException("shutdownTimeout must be >= 0");
+    }
+    Set<String> names = new HashSet<>();
+    List<Sink> owned = new ArrayList<>();
+    List<DeliveryTarget> targets = new ArrayList<>();
+    Predicate<Envelope> regular = invalidSink == null ? e -> true : e -> !e.validation().isInvalid();
+    for (Map.Entry<Sink, RetryPolicy> s : sinks.entrySet()) {
+      requireUniqueName(names, s.getKey());
+      owned.add(s.getKey());
+      RetryPolicy policy = s.getValue() != null ? s.getValue() : retry;
+      targets.add(new DeliveryTarget(s.getKey(), regular, policy, deadLetterSink, batchSize));
+    }
+    if (invalidSink != null) {
+      requireUniqueName(names, invalidSink);
+      owned.add(invalidSink);
+      targets.add(new DeliveryTarget(invalidSink, e -> e.validation().isInvalid(), retry, deadLetterSink,
+          batchSize));
+    }
+    if (deadLetterSink != null) {
+      requireUniqueName(names, deadLetterSink);
+      owned.add(deadLetterSink);
+    }
+    List<Input> in = inputs.isEmpty() ? List.of(SegmentInput.create()) : inputs;
+    Queue q = queue != null ? queue : AsyncQueue.create();
+    return new Pipeline(log, q, targets, owned, in, validator, collectorInfo, shutdownTimeout);
+  }
+
+  private static void requireUniqueName(Set<String> names, Sink sink) {
+    if (!names.add(sink.name())) {
+      throw new IllegalStateException("two sinks are named '" + sink.name()
+          + "'; sink names name their cursors and must be unique");
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.eventkit.delivery;
+
+import dev.eventkit.buffer.RingBuffer;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The seam between the log and the sinks: how committed events travel from the write-ahead log to each
+ * {@link DeliveryTarget}. {@link AsyncQueue} delivers in this process, one dispatcher per sink; a distributed
+ * implementation publishes the log to a message bus and lets workers elsewhere deliver.
+ *
+ * <p>Lifecycle: {@link #start} once, then {@link #drain} and {@link #close}. Thread-safe. Failure modes: delivery
+ * failures never surface here — they are retried, dead-lettered or shown in {@link #status()}.
+ */
+public interface Queue extends AutoCloseable {
+
+  /** Starts moving events from {@code log} to the targets, each from its own cursor. */
+  void start(RingBuffer log, List<DeliveryTarget> targets);
+
+  /**
+   * Waits until every target has consumed the log up to {@code sequence}, or until {@code timeout} passed.
+   *
+   * @return true when all targets got there in time
+   */
+  boolean drain(long sequence, Duration timeout) throws InterruptedException;
+
+  /** Each target's delivery state. */
+  List<SinkStatus> status();
+
+  /** Stops delivery; what was not delivered stays in the log for the next start. */
+  @Override
+  void close();
+}

@@ -1,0 +1,19 @@
+package dev.eventkit.delivery;
+
+import java.time.Instant;
+
+/**
+ * A snapshot of one sink's delivery. Immutable and thread-safe.
+ *
+ * @param sink the sink's name
+ * @param state its health
+ * @param failingSince when the current run of failures began; null when not failing
+ * @param lagEvents records in the log this sink has not yet consumed
+ * @param lagSeconds age of the oldest record this sink has not yet consumed; 0 when caught up
+ * @param delivered events delivered since start
+ * @param retried delivery attempts that were retries, counted per event
+ * @param deadLettered events sent to the dead-letter sink
+ * @param lastError the last failure's reason; null when there was none
+ */
+public record SinkStatus(String sink, SinkState state, Instant failingSince, long lagEvents, double lagSeconds,
+    long delivered, long retried, long deadLettered, String lastError) {}

@@ -1,0 +1,333 @@
+package dev.eventkit.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eventkit.Json;
+import dev.eventkit.Pipeline;
+import dev.eventkit.PipelineStatus;
+import dev.eventkit.buffer.BufferFullException;
+import dev.eventkit.delivery.SinkState;
+import dev.eventkit.delivery.SinkStatus;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP-stack-agnostic front door: routes a {@link HttpRequest} to the pipeline's inputs, appends what they
+ * accept, and answers — 2xx only once the events are durable in the log. Also serves {@code GET /health} and CORS
+ * preflights.
+ *
+ * <p>Thread-safe; one instance serves every request thread. Failure modes, all as JSON bodies without stack
+ * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, unsupported media
+ * type or content encoding 415, bad input 400 (from the input), log full or pipeline not accepting 503 with
+ * {@code Retry-After}. Only a bug in an input yields a 500, with a generic body.
+ */
+public final class Collector {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
+
+  private final Pipeline pipeline;
+  private final int maxBodyBytes;
+  private final boolean trustForwardedHeaders;
+  private final String healthPath;
+  private final Clock clock;
+  private final List<Bound> routes;
+
+  private record Bound(Route route, Input input) {}
+
+  private record Match(Bound bound, Map<String, String> params) {}
+
+  private Collector(Builder b) {
+    this.pipeline = b.pipeline;
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.trustForwardedHeaders = b.trustForwardedHeaders;
+    this.healthPath = b.healthPath;
+    this.clock = b.clock;
+    List<Bound> all = new ArrayList<>();
+    for (Input input : pipeline.inputs()) {
+      for (Route r : input.routes()) {
+        all.add(new Bound(r, input));
+      }
+    }
+    all.sort(Comparator.comparingInt((Bound x) -> x.route.specificity()).reversed());
+    this.routes = List.copyOf(all);
+  }
+
+  /** A collector over a built pipeline with default settings. */
+  public static Collector create(Pipeline pipeline) {
+    return builder(pipeline).build();
+  }
+
+  public static Builder builder(Pipeline pipeline) {
+    return new Builder(pipeline);
+  }
+
+  /** The largest request body accepted; hosts should stop reading after this many bytes plus one. */
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /** Handles one request; the future never completes exceptionally. */
+  public CompletableFuture<HttpResponse> handle(HttpRequest request) {
+    String origin = request.header("Origin");
+    CompletableFuture<HttpResponse> response;
+    try {
+      response = route(request);
+    } catch (RuntimeException e) {
+      LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
+      response = CompletableFuture.completedFuture(internalError());
+    }
+    return response.exceptionally(e -> {
+      LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
+      return internalError();
+    }).thenApply(r -> origin == null ? r : withCors(r, origin));
+  }
+
+  private String routeName(HttpRequest request) {
+    for (Bound b : routes) {
+      if (b.route.match(request.path()) != null) {
+        return b.route.template();
+      }
+    }
+    return "(unrouted)";
+  }
+
+  private CompletableFuture<HttpResponse> route(HttpRequest request) {
+    String method = request.method();
+    if (healthPath.equals(request.path())) {
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        return done(methodNotAllowed("GET"));
+      }
+      return done(health());
+    }
+    Match match = null;
+    TreeSet<String> allowed = new TreeSet<>();
+    for (Bound b : routes) {
+      Map<String, String> params = b.route.match(request.path());
+      if (params == null) {
+        continue;
+      }
+      allowed.add(b.route.method());
+      if (match == null && b.route.method().equals(method)) {
+        match = new Match(b, params);
+      }
+    }
+    if (allowed.isEmpty()) {
+      return done(new Rejection(404, "not_found", "no route for this path", null).toResponse());
+    }
+    if (method.equals("OPTIONS")) {
+      allowed.add("OPTIONS");
+      return done(HttpResponse.empty(204).withHeader("Allow", String.join(", ", allowed)));
+    }
+    if (match == null) {
+      return done(methodNotAllowed(String.join(", ", allowed)));
+    }
+    byte[] body = request.body();
+    if (body.length > maxBodyBytes) {
+      return done(tooLarge());
+    }
+    Route route = match.bound.route;
+    if (body.length > 0 && !route.mediaTypes().isEmpty() && !route.mediaTypes().contains(request.mediaType())) {
+      return done(new Rejection(415, "unsupported_media_type",
+          "this route takes " + String.join(" or ", new TreeSet<>(route.mediaTypes())), "Content-Type")
+          .toResponse());
+    }
+    String encoding = request.header("Content-Encoding");
+    if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
+      if (!encoding.trim().toLowerCase(Locale.ROOT).equals("gzip")) {
+        return done(new Rejection(415, "unsupported_content_encoding", "only gzip content encoding is supported",
+            "Content-Encoding").toResponse());
+      }
+      try {
+        body = gunzip(body);
+      } catch (IOException e) {
+        return done(Rejection.badRequest("bad_encoding", "the body is not valid gzip", "Content-Encoding")
+            .toResponse());
+      }
+      if (body.length > maxBodyBytes) {
+        return done(tooLarge());
+      }
+      request = HttpRequest.builder(request.method(), request.path()).rawQuery(request.rawQuery())
+          .headers(request.headers()).remoteAddress(request.remoteAddress()).body(body).build();
+    }
+    RequestContext context = new RequestContext(route, match.params, clock.instant(), clientIp(request),
+        request.header("User-Agent"), pipeline.collectorInfo());
+    Input input = match.bound.input;
+    Intake intake = input.read(request, context);
+    if (intake.envelopes().isEmpty()) {
+      return done(input.respond(intake, context));
+    }
+    return pipeline.collect(intake.envelopes()).handle((v, error) ->
+        error == null ? input.respond(intake, context) : appendFailed(error));
+  }
+
+  private String clientIp(HttpRequest request) {
+    if (trustForwardedHeaders) {
+      String forwarded = request.header("X-Forwarded-For");
+      if (forwarded != null && !forwarded.isBlank()) {
+        return forwarded.split(",")[0].trim();
+      }
+    }
+    return request.remoteAddress();
+  }
+
+  /** Decompresses, reading at most one byte past the limit so that a gzip bomb costs nothing. */
+  private byte[] gunzip(byte[] body) throws IOException {
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBodyBytes, body.length * 4 + 64));
+      byte[] buf = new byte[8192];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        out.write(buf, 0, n);
+        if (out.size() > maxBodyBytes) {
+          break;
+        }
+      }
+      return out.toByteArray();
+    } catch (ZipException | java.io.EOFException e) {
+      throw new IOException("bad gzip", e);
+    }
+  }
+
+  private HttpResponse appendFailed(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof BufferFullException) {
+      long seconds = Math.max(1, ((BufferFullException) cause).retryAfter().toSeconds());
+      return new Rejection(503, "buffer_full", "the collector is catching up; retry later", null).toResponse()
+          .withHeader("Retry-After", Long.toString(seconds));
+    }
+    if (!pipeline.isAccepting()) {
+      return new Rejection(503, "unavailable", "the collector is not accepting events now", null).toResponse()
+          .withHeader("Retry-After", "5");
+    }
+    LOG.error("events could not be made durable: {}", cause.toString());
+    return new Rejection(503, "storage_unavailable", "events could not be stored; retry later", null)
+        .toResponse().withHeader("Retry-After", "5");
+  }
+
+  private HttpResponse health() {
+    PipelineStatus s = pipeline.status();
+    ObjectNode body = Json.mapper().createObjectNode();
+    boolean degraded = false;
+    ArrayNode sinks = Json.mapper().createArrayNode();
+    for (SinkStatus st : s.sinks()) {
+      ObjectNode n = sinks.addObject();
+      n.put("name", st.sink());
+      n.put("state", st.state().name().toLowerCase(Locale.ROOT));
+      if (st.failingSince() != null) {
+        n.put("failingSince", st.failingSince().toString());
+      }
+      n.put("lagEvents", st.lagEvents());
+      n.put("lagSeconds", st.lagSeconds());
+      n.put("delivered", st.delivered());
+      n.put("retried", st.retried());
+      n.put("deadLettered", st.deadLettered());
+      if (st.lastError() != null) {
+        n.put("lastError", st.lastError());
+      }
+      degraded |= st.state() != SinkState.OK;
+    }
+    body.put("status", !s.accepting() ? "unavailable" : degraded ? "degraded" : "ok");
+    ObjectNode log = body.putObject("log");
+    log.put("lastSequence", s.log().lastSequence());
+    log.put("retainedEvents", s.log().retainedEvents());
+    log.put("unconsumedEvents", s.log().unconsumedEvents());
+    log.put("unconsumedBytes", s.log().unconsumedBytes());
+    log.put("fill", s.log().fillRatio());
+    body.set("sinks", sinks);
+    body.put("accepted", s.accepted());
+    body.put("invalid", s.invalid());
+    body.put("version", pipeline.collectorInfo().version());
+    return HttpResponse.json(s.accepting() ? 200 : 503, body);
+  }
+
+  private static HttpResponse methodNotAllowed(String allow) {
+    return new Rejection(405, "method_not_allowed", "this path takes " + allow, null).toResponse()
+        .withHeader("Allow", allow);
+  }
+
+  private HttpResponse tooLarge() {
+    return new Rejection(413, "body_too_large", "the body is larger than " + maxBodyBytes + " bytes", null)
+        .toResponse();
+  }
+
+  private static HttpResponse internalError() {
+    return HttpResponse.json(500, new Rejection(500, "internal_error", "the collector failed unexpectedly", null)
+        .toJson());
+  }
+
+  private static HttpResponse withCors(HttpResponse r, String origin) {
+    return r.withHeader("Access-Control-Allow-Origin", origin)
+        .withHeader("Access-Control-Allow-Credentials", "true")
+        .withHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        .withHeader("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, Authorization")
+        .withHeader("Access-Control-Max-Age", "86400")
+        .withHeader("Vary", "Origin");
+  }
+
+  private static CompletableFuture<HttpResponse> done(HttpResponse r) {
+    return CompletableFuture.completedFuture(r);
+  }
+
+  /**
+   * Configures a {@link Collector}; not thread-safe. Defaults: 1 MiB body limit, forwarded headers not trusted,
+   * health at {@code /health}.
+   */
+  public static final class Builder {
+    private final Pipeline pipeline;
+    private int maxBodyBytes = 1024 * 1024;
+    private boolean trustForwardedHeaders;
+    private String healthPath = "/health";
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Pipeline pipeline) {
+      this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+    }
+
+    public Builder maxBodyBytes(int bytes) {
+      this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /** Take the client address from {@code X-Forwarded-For} (only behind a proxy that sets it). */
+    public Builder trustForwardedHeaders(boolean trust) {
+      this.trustForwardedHeaders = trust;
+      return this;
+    }
+
+    public Builder healthPath(String path) {
+      this.healthPath = Objects.requireNonNull(path, "healthPath");
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public Collector build() {
+      if (maxBodyBytes < 1) {
+        throw new IllegalArgumentException("maxBodyBytes must be positive");
+      }
+      if (!healthPath.startsWith("/")) {
+        throw new IllegalArgumentException("healthPath must start with '/'");
+      }
+      return new Collector(this);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.eventkit.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adapts a {@link Collector} to the JDK's built-in {@code com.sun.net.httpserver} server: mount it on "/" of an
+ * {@code HttpServer} (or {@code HttpsServer}) and every request goes through the collector.
+ *
+ * <p>Thread-safe. Reads at most the collector's body limit plus one byte, so an oversized body is answered 413
+ * without being buffered whole. I/O errors towards a client that went away are logged at debug level and ignored.
+ */
+public final class JdkHttpHandler implements HttpHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JdkHttpHandler.class);
+
+  private final Collector collector;
+
+  public JdkHttpHandler(Collector collector) {
+    this.collector = Objects.requireNonNull(collector, "collector");
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      byte[] body = readBounded(exchange.getRequestBody(), collector.maxBodyBytes() + 1);
+      InetSocketAddress peer = exchange.getRemoteAddress();
+      HttpRequest request = HttpRequest.builder(exchange.getRequestMethod(), exchange.getRequestURI().getPath())
+          .rawQuery(exchange.getRequestURI().getRawQuery())
+          .headers(exchange.getRequestHeaders())
+          .body(body)
+          .remoteAddress(peer == null || peer.getAddress() == null ? null : peer.getAddress().getHostAddress())
+          .build();
+      HttpResponse response = collector.handle(request).join();
+      for (Map.Entry<String, String> h : response.headers().entrySet()) {
+        exchange.getResponseHeaders().set(h.getKey(), h.getValue());
+      }
+      byte[] out = response.body();
+      boolean noBody = out.length == 0 || "HEAD".equals(request.method());
+      exchange.sendResponseHeaders(response.status(), noBody ? -1 : out.length);
+      if (!noBody) {
+        try (OutputStream os = exchange.getResponseBody()) {
+          os.write(out);
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("client connection failed: {}", e.getMessage());
+    }
+  }
+
+  /** Reads up to {@code limit} bytes; a longer body is cut there (the collector then answers 413). */
+  static byte[] readBounded(InputStream in, int limit) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 8192));
+    byte[] buf = new byte[8192];
+    int n;
+    while (out.size() < limit && (n = in.read(buf, 0, Math.min(buf.length, limit - out.size()))) > 0) {
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
+  }
+}
