@@ -94,7 +94,7 @@ public final class InMemoryRingBuffer implements RingBuffer {
     while (!entries.isEmpty()) {
       Entry first = entries.peekFirst();
       boolean consumed = first.sequence <= min;
-      boolean tooMany = lastSequence - first.sequence >= retention.maxRetainedEvents();
+      boolean tooMany = min - first.sequence >= retention.maxRetainedEvents();
       boolean tooOld = first.appendedAtMillis < cutoff;
       if (!consumed || !(tooMany || tooOld)) {
         return;

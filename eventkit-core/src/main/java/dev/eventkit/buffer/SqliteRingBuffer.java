@@ -62,6 +62,7 @@ public final class SqliteRingBuffer implements RingBuffer {
   private volatile long firstSequence;
   private volatile long minCursor;
   private volatile long unconsumedBytes;
+  private final AtomicLong commits = new AtomicLong();
   private volatile boolean closed;
   private long nextPruneNanos;
 
@@ -235,6 +236,11 @@ public final class SqliteRingBuffer implements RingBuffer {
         unconsumedBytes, retention.capacityEvents(), retention.capacityBytes());
   }
 
+  /** How many group commits the writer has made since the log was opened: a measure of batching. */
+  public long commitCount() {
+    return commits.get();
+  }
+
   /** Runs retention now (it also runs every {@link RetentionPolicy#cleanupInterval()}); completes when done. */
   public CompletableFuture<Void> prune() {
     Prune op = new Prune();
@@ -372,6 +378,7 @@ public final class SqliteRingBuffer implements RingBuffer {
         upsert.executeBatch();
       }
       writer.commit();
+      commits.incrementAndGet();
 
       long seq = last - rows;
       lastSequence.set(last);
@@ -477,8 +484,7 @@ public final class SqliteRingBuffer implements RingBuffer {
   private void runPrune(Prune op) {
     nextPruneNanos = System.nanoTime() + retention.cleanupInterval().toNanos();
     try {
-      long last = lastSequence.get();
-      long bySize = last - retention.maxRetainedEvents();
+      long bySize = minCursor - retention.maxRetainedEvents();
       long byAge = lastAppendedBefore(System.currentTimeMillis() - retention.maxAge().toMillis());
       long bound = Math.min(minCursor, Math.max(bySize, byAge));
       long deleted = 0;

@@ -142,7 +142,9 @@ public final class Collector {
       return done(tooLarge());
     }
     Route route = match.bound.route;
-    if (body.length > 0 && !route.mediaTypes().isEmpty() && !route.mediaTypes().contains(request.mediaType())) {
+    String mediaType = request.mediaType();
+    if (body.length > 0 && !route.mediaTypes().isEmpty()
+        && (mediaType == null || !route.mediaTypes().contains(mediaType))) {
       return done(new Rejection(415, "unsupported_media_type",
           "this route takes " + String.join(" or ", new TreeSet<>(route.mediaTypes())), "Content-Type")
           .toResponse());

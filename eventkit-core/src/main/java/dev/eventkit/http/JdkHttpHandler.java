@@ -23,6 +23,9 @@ public final class JdkHttpHandler implements HttpHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(JdkHttpHandler.class);
 
+  /** How much of an oversized body is read and dropped before the connection is simply closed. */
+  private static final long MAX_DISCARD_BYTES = 64L * 1024 * 1024;
+
   private final Collector collector;
 
   public JdkHttpHandler(Collector collector) {
@@ -33,6 +36,10 @@ public final class JdkHttpHandler implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body = readBounded(exchange.getRequestBody(), collector.maxBodyBytes() + 1);
+      if (body.length > collector.maxBodyBytes()) {
+        // Read (and drop) the rest so that the client sees the 413 rather than a reset connection.
+        discard(exchange.getRequestBody(), MAX_DISCARD_BYTES);
+      }
       InetSocketAddress peer = exchange.getRemoteAddress();
       HttpRequest request = HttpRequest.builder(exchange.getRequestMethod(), exchange.getRequestURI().getPath())
           .rawQuery(exchange.getRequestURI().getRawQuery())
@@ -54,6 +61,15 @@ public final class JdkHttpHandler implements HttpHandler {
       }
     } catch (IOException e) {
       LOG.debug("client connection failed: {}", e.getMessage());
+    }
+  }
+
+  private static void discard(InputStream in, long max) throws IOException {
+    byte[] buf = new byte[64 * 1024];
+    long total = 0;
+    int n;
+    while (total < max && (n = in.read(buf)) > 0) {
+      total += n;
     }
   }
 

@@ -1,0 +1,59 @@
+package dev.eventkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EnvelopeCodecTest {
+
+  @Test
+  void everyFieldSurvivesARoundTrip() {
+    Envelope e = Envelope.builder()
+        .id("m-1").protocol("snowplow").stream("web").schema("iglu:com.acme/click/jsonschema/1-0-0")
+        .payloadJson("{\"a\":[1,2,{\"b\":null}],\"s\":\"é\\u0000\"}")
+        .contexts(List.of(new Entity("iglu:com.acme/ctx/jsonschema/1-0-0", "{\"k\":1}")))
+        .sentAt(Instant.parse("2026-01-02T03:04:05.678Z"))
+        .receivedAt(Instant.parse("2026-01-02T03:04:06.000000001Z"))
+        .clientIp("203.0.113.9").userAgent("ua/1")
+        .validation(Validation.invalid(ValidationError.PAYLOAD_INVALID, "bad",
+            List.of(new Violation("/a/0", "type", "expected string"))))
+        .collector(new CollectorInfo("c", "9"))
+        .attribute("ce.source", "/x")
+        .build();
+    byte[] bytes = EnvelopeCodec.encode(e);
+    Envelope back = EnvelopeCodec.decode(bytes);
+    assertThat(back).isEqualTo(e);
+    assertThat(back.validation().violations()).containsExactly(new Violation("/a/0", "type", "expected string"));
+    assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("{\"v\":1,\"id\":\"m-1\"");
+  }
+
+  @Test
+  void minimalEnvelopeRoundTripsWithDefaults() {
+    Envelope e = Envelope.builder().protocol("segment").payloadJson("{}").build();
+    Envelope back = EnvelopeCodec.decode(EnvelopeCodec.encode(e));
+    assertThat(back).isEqualTo(e);
+    assertThat(back.stream()).isEqualTo(Envelope.DEFAULT_STREAM);
+    assertThat(back.validation().status()).isEqualTo(Validation.Status.NOT_VALIDATED);
+    assertThat(back.id()).hasSize(36);
+  }
+
+  @Test
+  void unknownFormatVersionsAreRefused() {
+    assertThatThrownBy(() -> EnvelopeCodec.decode("{\"v\":2,\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 2");
+    assertThatThrownBy(() -> EnvelopeCodec.decode("nope".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void payloadAccessorsNeverExposeSharedState() {
+    Envelope e = Envelope.builder().protocol("p").payloadJson("{\"a\":1}").build();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) e.payload()).put("a", 2);
+    assertThat(e.payload().get("a").asInt()).isEqualTo(1);
+    assertThat(e.toString()).doesNotContain("\"a\"");
+  }
+}

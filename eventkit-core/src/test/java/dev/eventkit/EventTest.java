@@ -1,0 +1,79 @@
+package dev.eventkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class EventTest {
+
+  static Stream<Arguments> invalidEvents() {
+    return Stream.of(
+        Arguments.of("[]", "wrong_type", null),
+        Arguments.of("{}", "missing_field", "type"),
+        Arguments.of("{\"type\":7,\"userId\":\"u\"}", "wrong_type", "type"),
+        Arguments.of("{\"type\":\"purchase\",\"userId\":\"u\"}", "unknown_event_type", "type"),
+        Arguments.of("{\"type\":\"TRACK\",\"userId\":\"u\",\"event\":\"e\"}", "unknown_event_type", "type"),
+        Arguments.of("{\"type\":\"track\",\"event\":\"e\"}", "missing_field", "userId"),
+        Arguments.of("{\"type\":\"track\",\"userId\":\"\",\"event\":\"e\"}", "missing_field", "userId"),
+        Arguments.of("{\"type\":\"track\",\"userId\":{},\"event\":\"e\"}", "wrong_type", "userId"),
+        Arguments.of("{\"type\":\"track\",\"userId\":\"u\"}", "missing_field", "event"),
+        Arguments.of("{\"type\":\"track\",\"userId\":\"u\",\"event\":3}", "wrong_type", "event"),
+        Arguments.of("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\",\"properties\":[]}", "wrong_type",
+            "properties"),
+        Arguments.of("{\"type\":\"identify\",\"anonymousId\":\"a\",\"traits\":\"x\"}", "wrong_type", "traits"),
+        Arguments.of("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\",\"messageId\":5}", "wrong_type",
+            "messageId"),
+        Arguments.of("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\",\"timestamp\":\"yesterday\"}",
+            "wrong_format", "timestamp"),
+        Arguments.of("{\"type\":\"group\",\"userId\":\"u\"}", "missing_field", "groupId"),
+        Arguments.of("{\"type\":\"alias\",\"userId\":\"u\"}", "missing_field", "previousId"),
+        Arguments.of("{\"type\":\"alias\",\"anonymousId\":\"a\",\"previousId\":\"p\"}", "missing_field", "userId"),
+        Arguments.of("{\"type\":\"page\",\"userId\":\"u\",\"name\":[]}", "wrong_type", "name"),
+        Arguments.of("{\"schema\":\"iglu:a/b/jsonschema/1-0-0\",\"data\":[]}", "wrong_type", "data"),
+        Arguments.of("{\"type\":\"self_describing\",\"data\":{}}", "missing_field", "schema"),
+        Arguments.of("{\"type\":\"self_describing\",\"schema\":\"s\"}", "missing_field", "data"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidEvents")
+  void malformedEventsNameTheirField(String json, String code, String field) {
+    assertThatThrownBy(() -> Event.parse(Json.read(json), null))
+        .isInstanceOfSatisfying(EventFormatException.class, e -> {
+          assertThat(e.code()).isEqualTo(code);
+          assertThat(e.field()).isEqualTo(field);
+        });
+  }
+
+  @Test
+  void validEventsOfEveryType() throws Exception {
+    String[] ok = {
+        "{\"type\":\"track\",\"event\":\"button_click\",\"userId\":\"u1\"}",
+        "{\"type\":\"identify\",\"userId\":42,\"traits\":{\"plan\":\"pro\"}}",
+        "{\"type\":\"page\",\"anonymousId\":\"a\",\"name\":\"Home\"}",
+        "{\"type\":\"screen\",\"anonymousId\":\"a\"}",
+        "{\"type\":\"group\",\"userId\":\"u\",\"groupId\":\"g\"}",
+        "{\"type\":\"alias\",\"userId\":\"u\",\"previousId\":\"p\"}",
+        "{\"schema\":\"iglu:com.acme/x/jsonschema/1-0-0\",\"data\":{\"a\":1}}",
+    };
+    for (String json : ok) {
+      assertThat(Event.parse(Json.read(json), null)).isNotNull();
+    }
+  }
+
+  @Test
+  void routeImpliedTypeIsFilledInAndContradictionsRefused() throws Exception {
+    Event e = Event.parse(Json.read("{\"event\":\"x\",\"userId\":\"u\",\"messageId\":\"m1\","
+        + "\"timestamp\":\"2026-01-01T00:00:00+02:00\"}"), EventType.TRACK);
+    assertThat(e.type()).isEqualTo(EventType.TRACK);
+    assertThat(e.json()).contains("\"type\":\"track\"");
+    assertThat(e.messageId()).isEqualTo("m1");
+    assertThat(e.timestamp()).isEqualTo(java.time.Instant.parse("2025-12-31T22:00:00Z"));
+    assertThatThrownBy(() -> Event.parse(Json.read("{\"type\":\"page\",\"userId\":\"u\"}"), EventType.TRACK))
+        .isInstanceOfSatisfying(EventFormatException.class, x -> assertThat(x.code()).isEqualTo("wrong_value"));
+  }
+}

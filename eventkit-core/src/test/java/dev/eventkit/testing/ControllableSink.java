@@ -1,0 +1,113 @@
+package dev.eventkit.testing;
+
+import dev.eventkit.Envelope;
+import dev.eventkit.sink.Failure;
+import dev.eventkit.sink.Sink;
+import dev.eventkit.sink.WriteResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A sink for fault tests: it can be switched to fail every write (retryably), and it can refuse chosen events for
+ * good (poison). It records what it delivered, with arrival times, and counts write calls.
+ */
+public final class ControllableSink implements Sink {
+
+  private final String name;
+  private final List<Envelope> delivered = new ArrayList<>();
+  private final List<Long> arrivalNanos = new ArrayList<>();
+  private final AtomicInteger writes = new AtomicInteger();
+  private volatile boolean down;
+  private volatile Predicate<Envelope> poison = e -> false;
+
+  public ControllableSink(String name) {
+    this.name = name;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** While down, every write fails with a retryable error. */
+  public void setDown(boolean down) {
+    this.down = down;
+  }
+
+  /** Events matching the predicate are refused permanently, each on its own. */
+  public void setPoison(Predicate<Envelope> poison) {
+    this.poison = poison;
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> write(List<Envelope> batch) {
+    writes.incrementAndGet();
+    if (down) {
+      return CompletableFuture.completedFuture(WriteResult.failed(Failure.retryable("sink is down")));
+    }
+    java.util.Map<Integer, Failure> failures = new java.util.HashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      if (poison.test(batch.get(i))) {
+        failures.put(i, Failure.permanent("refused by destination"));
+      }
+    }
+    long now = System.nanoTime();
+    synchronized (delivered) {
+      for (int i = 0; i < batch.size(); i++) {
+        if (!failures.containsKey(i)) {
+          delivered.add(batch.get(i));
+          arrivalNanos.add(now);
+        }
+      }
+      delivered.notifyAll();
+    }
+    return CompletableFuture.completedFuture(WriteResult.partial(failures));
+  }
+
+  public int writeCalls() {
+    return writes.get();
+  }
+
+  public List<Envelope> delivered() {
+    synchronized (delivered) {
+      return List.copyOf(delivered);
+    }
+  }
+
+  /** Nanotime at which the envelope with this id first arrived, or -1. */
+  public long arrivalOf(String id) {
+    synchronized (delivered) {
+      for (int i = 0; i < delivered.size(); i++) {
+        if (delivered.get(i).id().equals(id)) {
+          return arrivalNanos.get(i);
+        }
+      }
+      return -1;
+    }
+  }
+
+  /** Waits until the delivered envelopes' distinct ids include all of {@code ids}. */
+  public void awaitIds(java.util.Collection<String> ids, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (delivered) {
+      while (true) {
+        java.util.Set<String> have = new java.util.HashSet<>();
+        delivered.forEach(e -> have.add(e.id()));
+        if (have.containsAll(ids)) {
+          return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new TimeoutException(name + " has " + have.size() + " of " + ids.size() + " expected ids");
+        }
+        delivered.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.eventkit.examples;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The example collector's settings, read from {@code EVENTKIT_*} environment variables (the names the Python
+ * collector uses, where it has them). Immutable; {@link #fromEnvironment} throws {@link IllegalArgumentException}
+ * naming the variable that holds a bad value.
+ *
+ * @param port {@code EVENTKIT_PORT}, default 8080 (0 picks a free port)
+ * @param host {@code EVENTKIT_HOST}, default 0.0.0.0
+ * @param dataDirectory {@code EVENTKIT_DATA_DIR}, default {@code ./eventkit-data}: the log and the file sinks
+ * @param ringBufferMaxSize {@code EVENTKIT_RING_BUFFER_MAX_SIZE}, default 100000: consumed events kept for replay
+ * @param ringBufferRetention {@code EVENTKIT_RING_BUFFER_RETENTION_HOURS}, default 24
+ * @param durabilityFull {@code EVENTKIT_RING_BUFFER_SYNCHRONOUS}: {@code normal} (default) or {@code full}
+ * @param queueMode {@code EVENTKIT_QUEUE_MODE}: only {@code async} in this host
+ * @param asyncWorkers {@code EVENTKIT_ASYNC_WORKERS}, default 4
+ * @param maxBodyBytes {@code EVENTKIT_MAX_BODY_BYTES}, default 1 MiB
+ * @param trustForwardedHeaders {@code EVENTKIT_TRUST_FORWARDED_HEADERS}, default false
+ */
+public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
+    Duration ringBufferRetention, boolean durabilityFull, String queueMode, int asyncWorkers, int maxBodyBytes,
+    boolean trustForwardedHeaders) {
+
+  public static CollectorConfig fromEnvironment(Map<String, String> env) {
+    String queueMode = env.getOrDefault("EVENTKIT_QUEUE_MODE", "async").toLowerCase(Locale.ROOT);
+    if (!queueMode.equals("async")) {
+      throw new IllegalArgumentException("EVENTKIT_QUEUE_MODE: this host supports 'async'");
+    }
+    String sync = env.getOrDefault("EVENTKIT_RING_BUFFER_SYNCHRONOUS", "normal").toLowerCase(Locale.ROOT);
+    if (!sync.equals("normal") && !sync.equals("full")) {
+      throw new IllegalArgumentException("EVENTKIT_RING_BUFFER_SYNCHRONOUS must be 'normal' or 'full'");
+    }
+    return new CollectorConfig(
+        (int) number(env, "EVENTKIT_PORT", 8080, 0, 65535),
+        env.getOrDefault("EVENTKIT_HOST", "0.0.0.0"),
+        Path.of(env.getOrDefault("EVENTKIT_DATA_DIR", "./eventkit-data")),
+        number(env, "EVENTKIT_RING_BUFFER_MAX_SIZE", 100_000, 0, Long.MAX_VALUE),
+        Duration.ofHours(number(env, "EVENTKIT_RING_BUFFER_RETENTION_HOURS", 24, 0, 24L * 365 * 10)),
+        sync.equals("full"),
+        queueMode,
+        (int) number(env, "EVENTKIT_ASYNC_WORKERS", 4, 1, 256),
+        (int) number(env, "EVENTKIT_MAX_BODY_BYTES", 1024 * 1024, 1, Integer.MAX_VALUE - 1),
+        Boolean.parseBoolean(env.getOrDefault("EVENTKIT_TRUST_FORWARDED_HEADERS", "false")));
+  }
+
+  private static long number(Map<String, String> env, String name, long fallback, long min, long max) {
+    String raw = env.get(name);
+    if (raw == null || raw.isBlank()) {
+      return fallback;
+    }
+    try {
+      long v = Long.parseLong(raw.trim());
+      if (v < min || v > max) {
+        throw new IllegalArgumentException(name + " must be between " + min + " and " + max);
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number");
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.eventkit.examples;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.eventkit.Pipeline;
+import dev.eventkit.buffer.Durability;
+import dev.eventkit.buffer.RetentionPolicy;
+import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.delivery.AsyncQueue;
+import dev.eventkit.http.Collector;
+import dev.eventkit.http.JdkHttpHandler;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.sink.FileSink;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A runnable collector on the JDK's built-in HTTP server, on embedded defaults: the SQLite write-ahead log and
+ * NDJSON file sinks under {@code EVENTKIT_DATA_DIR} ({@code events/}, {@code invalid/}, {@code dead-letter/}).
+ * Configured by environment variables (see {@link CollectorConfig}); stops cleanly on SIGTERM/Ctrl-C, leaving
+ * undelivered events in the log for the next start.
+ *
+ * <p>Thread-safe; {@link #start} once, {@link #close} once.
+ */
+public final class CollectorServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CollectorServer.class);
+
+  private final Pipeline pipeline;
+  private final HttpServer server;
+  private final ExecutorService requestThreads;
+
+  private CollectorServer(Pipeline pipeline, HttpServer server, ExecutorService requestThreads) {
+    this.pipeline = pipeline;
+    this.server = server;
+    this.requestThreads = requestThreads;
+  }
+
+  /** Builds the pipeline from the configuration, starts it, and starts serving. */
+  public static CollectorServer start(CollectorConfig config) throws IOException {
+    Pipeline pipeline = pipeline(config).start();
+    Collector collector = Collector.builder(pipeline)
+        .maxBodyBytes(config.maxBodyBytes())
+        .trustForwardedHeaders(config.trustForwardedHeaders())
+        .build();
+    HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
+    // Handlers block while the log commits, so the pool is sized for waiting, not for CPU.
+    ExecutorService threads = Executors.newFixedThreadPool(64, r -> {
+      Thread t = new Thread(r, "eventkit-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(threads);
+    server.createContext("/", new JdkHttpHandler(collector));
+    server.start();
+    LOG.info("eventkit collector listening on {}:{}, data in {}", config.host(), server.getAddress().getPort(),
+        config.dataDirectory().toAbsolutePath());
+    return new CollectorServer(pipeline, server, threads);
+  }
+
+  /** The example's pipeline: SQLite log, NDJSON file sinks for valid, invalid and dead-lettered events. */
+  static Pipeline pipeline(CollectorConfig config) {
+    SqliteRingBuffer log = SqliteRingBuffer.builder(config.dataDirectory().resolve("wal.db"))
+        .durability(config.durabilityFull() ? Durability.FULL : Durability.NORMAL)
+        .retention(RetentionPolicy.builder()
+            .maxRetainedEvents(config.ringBufferMaxSize())
+            .maxAge(config.ringBufferRetention())
+            .build())
+        .build();
+    return Pipeline.builder()
+        .ringBuffer(log)
+        .queue(AsyncQueue.builder().workers(config.asyncWorkers()).build())
+        .input(SegmentInput.create())
+        .sink(FileSink.builder(config.dataDirectory().resolve("events")).name("file").build())
+        .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")
+            .prefix("invalid").build())
+        .deadLetterSink(FileSink.builder(config.dataDirectory().resolve("dead-letter")).name("dead-letter")
+            .prefix("dead-letter").build())
+        .build();
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  /** Stops accepting connections, then closes the pipeline (draining deliveries within its timeout). */
+  @Override
+  public void close() {
+    server.stop(1);
+    requestThreads.shutdown();
+    try {
+      requestThreads.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    pipeline.close();
+  }
+
+  public static void main(String[] args) throws IOException {
+    CollectorConfig config;
+    try {
+      config = CollectorConfig.fromEnvironment(Map.copyOf(System.getenv()));
+    } catch (IllegalArgumentException e) {
+      System.err.println("eventkit: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    CollectorServer server = start(config);
+    // Prints the bound port on stdout so that scripts and tests starting it with EVENTKIT_PORT=0 can find it.
+    System.out.println("eventkit collector listening on port " + server.port());
+    System.out.flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "eventkit-shutdown"));
+  }
+}
