@@ -1,0 +1,59 @@
+package dev.eventkit.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.eventkit.Envelope;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's quick start, in process: the example server answers the curl command and writes NDJSON. */
+class CollectorServerTest {
+
+  @TempDir
+  Path data;
+
+  @Test
+  void theQuickStartEventIsAcceptedAndWrittenToTheNdjsonOutputWithinOneSecond() throws Exception {
+    CollectorConfig config = CollectorConfig.fromEnvironment(Map.of(
+        "EVENTKIT_PORT", "0", "EVENTKIT_HOST", "127.0.0.1", "EVENTKIT_DATA_DIR", data.toString()));
+    try (CollectorServer server = CollectorServer.start(config)) {
+      HttpClient client = HttpClient.newHttpClient();
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + server.port() + "/collect"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"track\",\"event\":\"button_click\",\"userId\":\"u1\"}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      long acceptedAt = System.nanoTime();
+      assertThat(r.statusCode()).isEqualTo(202);
+      assertThat(r.body()).contains("\"status\":\"accepted\"");
+
+      List<Envelope> written = List.of();
+      while (written.isEmpty() && System.nanoTime() - acceptedAt < 1_000_000_000L) {
+        written = NdjsonOutput.read(data.resolve("events"));
+        Thread.sleep(10);
+      }
+      assertThat(written).hasSize(1);
+      assertThat(written.get(0).payload().get("event").asText()).isEqualTo("button_click");
+      assertThat(written.get(0).payload().get("userId").asText()).isEqualTo("u1");
+
+      HttpResponse<String> health = client.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + server.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void badEnvironmentValuesAreNamed() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CollectorConfig.fromEnvironment(
+        Map.of("EVENTKIT_PORT", "eighty"))).hasMessageContaining("EVENTKIT_PORT");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CollectorConfig.fromEnvironment(
+        Map.of("EVENTKIT_QUEUE_MODE", "kafka"))).hasMessageContaining("EVENTKIT_QUEUE_MODE");
+  }
+}
