@@ -4,6 +4,7 @@ import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.delivery.DeliveryTarget;
 import dev.eventkit.delivery.Queue;
 import dev.eventkit.http.Input;
+import dev.eventkit.metrics.Metrics;
 import dev.eventkit.schema.Validator;
 import dev.eventkit.sink.Sink;
 import java.time.Duration;
@@ -39,13 +40,15 @@ public final class Pipeline implements AutoCloseable {
   private final Validator validator;
   private final CollectorInfo collectorInfo;
   private final Duration shutdownTimeout;
+  private final Metrics metrics;
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong invalid = new AtomicLong();
   private volatile boolean accepting;
   private volatile boolean closed;
 
   Pipeline(RingBuffer log, Queue queue, List<DeliveryTarget> targets, List<Sink> ownedSinks, List<Input> inputs,
-      Validator validator, CollectorInfo collectorInfo, Duration shutdownTimeout) {
+      Validator validator, CollectorInfo collectorInfo, Duration shutdownTimeout, Metrics metrics) {
+    this.metrics = metrics;
     this.log = log;
     this.queue = queue;
     this.targets = List.copyOf(targets);
@@ -66,7 +69,7 @@ public final class Pipeline implements AutoCloseable {
       throw new IllegalStateException("the pipeline is closed");
     }
     if (!accepting) {
-      queue.start(log, targets);
+      queue.start(log, targets, metrics);
       accepting = true;
       LOG.info("pipeline started with {} sink(s); log holds {} undelivered event(s)", targets.size(),
           log.stats().unconsumedEvents());
@@ -88,8 +91,10 @@ public final class Pipeline implements AutoCloseable {
     return log.append(checked).thenApply(seq -> {
       accepted.addAndGet(checked.size());
       for (Envelope e : checked) {
+        metrics.accepted(e.stream(), 1);
         if (e.validation().isInvalid()) {
           invalid.incrementAndGet();
+          metrics.invalid(e.validation().error().wireName(), 1);
         }
       }
       return null;
@@ -136,6 +141,11 @@ public final class Pipeline implements AutoCloseable {
   /** The inputs (protocols) a collector over this pipeline serves. */
   public List<Input> inputs() {
     return inputs;
+  }
+
+  /** Where the pipeline reports its counters. */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** The collector identity recorded in envelopes. */

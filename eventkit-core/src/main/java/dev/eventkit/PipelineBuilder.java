@@ -7,6 +7,8 @@ import dev.eventkit.delivery.Queue;
 import dev.eventkit.delivery.RetryPolicy;
 import dev.eventkit.http.Input;
 import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.metrics.CountingMetrics;
+import dev.eventkit.metrics.Metrics;
 import dev.eventkit.schema.Validator;
 import dev.eventkit.sink.Sink;
 import java.time.Duration;
@@ -25,7 +27,7 @@ import java.util.function.Predicate;
  *
  * <p>Required: a {@link #ringBuffer log} and at least one {@link #sink sink}. Defaults: {@link AsyncQueue} with 4
  * workers, {@link RetryPolicy#exponential()} for every sink, the Segment-compatible input when no input is added,
- * no validator (events are marked not validated), batches of 500, a 10 s shutdown drain. Without an
+ * no validator (events are marked not validated), batches of 500, a 10 s shutdown drain, {@link CountingMetrics}. Without an
  * {@link #invalidSink invalid sink}, invalid events go to the regular sinks, marked invalid — never dropped.
  */
 public final class PipelineBuilder {
@@ -41,8 +43,15 @@ public final class PipelineBuilder {
   private CollectorInfo collectorInfo = CollectorInfo.DEFAULT;
   private int batchSize = 500;
   private Duration shutdownTimeout = Duration.ofSeconds(10);
+  private Metrics metrics;
 
   PipelineBuilder() {}
+
+  /** Where counters go; a {@link CountingMetrics} (shown by {@code GET /health}) by default. */
+  public PipelineBuilder metrics(Metrics metrics) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    return this;
+  }
 
   /** The write-ahead log, such as {@code SqliteRingBuffer.at(path)}. The pipeline closes it. */
   public PipelineBuilder ringBuffer(RingBuffer log) {
@@ -151,7 +160,8 @@ public final class PipelineBuilder {
     }
     List<Input> in = inputs.isEmpty() ? List.of(SegmentInput.create()) : inputs;
     Queue q = queue != null ? queue : AsyncQueue.create();
-    return new Pipeline(log, q, targets, owned, in, validator, collectorInfo, shutdownTimeout);
+    return new Pipeline(log, q, targets, owned, in, validator, collectorInfo, shutdownTimeout,
+        metrics != null ? metrics : new CountingMetrics());
   }
 
   private static void requireUniqueName(Set<String> names, Sink sink) {

@@ -1,6 +1,7 @@
 package dev.eventkit.delivery;
 
 import dev.eventkit.buffer.RingBuffer;
+import dev.eventkit.metrics.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ public final class AsyncQueue implements Queue {
   }
 
   @Override
-  public synchronized void start(RingBuffer log, List<DeliveryTarget> targets) {
+  public synchronized void start(RingBuffer log, List<DeliveryTarget> targets, Metrics metrics) {
     if (started) {
       throw new IllegalStateException("already started");
     }
@@ -53,7 +54,7 @@ public final class AsyncQueue implements Queue {
         return t;
       });
       lanes.add(lane);
-      SinkDelivery delivery = new SinkDelivery(target, lane, writeTimeout, clock);
+      SinkDelivery delivery = new SinkDelivery(target, lane, writeTimeout, clock, metrics);
       Dispatcher d = new Dispatcher(log, delivery, workers, lane, clock);
       dispatchers.add(d);
       d.start();

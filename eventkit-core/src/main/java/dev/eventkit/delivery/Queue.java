@@ -1,6 +1,7 @@
 package dev.eventkit.delivery;
 
 import dev.eventkit.buffer.RingBuffer;
+import dev.eventkit.metrics.Metrics;
 import java.time.Duration;
 import java.util.List;
 
@@ -14,8 +15,8 @@ import java.util.List;
  */
 public interface Queue extends AutoCloseable {
 
-  /** Starts moving events from {@code log} to the targets, each from its own cursor. */
-  void start(RingBuffer log, List<DeliveryTarget> targets);
+  /** Starts moving events from {@code log} to the targets, each from its own cursor, reporting to metrics. */
+  void start(RingBuffer log, List<DeliveryTarget> targets, Metrics metrics);
 
   /**
    * Waits until every target has consumed the log up to {@code sequence}, or until {@code timeout} passed.

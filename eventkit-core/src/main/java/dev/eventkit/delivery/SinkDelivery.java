@@ -1,6 +1,7 @@
 package dev.eventkit.delivery;
 
 import dev.eventkit.Envelope;
+import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.WriteResult;
 import java.time.Clock;
@@ -38,6 +39,7 @@ public final class SinkDelivery {
   private final ScheduledExecutorService scheduler;
   private final Duration writeTimeout;
   private final Clock clock;
+  private final Metrics metrics;
 
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong retried = new AtomicLong();
@@ -48,7 +50,8 @@ public final class SinkDelivery {
   private volatile boolean warnedNoDeadLetter;
 
   public SinkDelivery(DeliveryTarget target, ScheduledExecutorService scheduler, Duration writeTimeout,
-      Clock clock) {
+      Clock clock, Metrics metrics) {
+    this.metrics = metrics;
     this.target = target;
     this.scheduler = scheduler;
     this.writeTimeout = writeTimeout;
@@ -113,7 +116,7 @@ public final class SinkDelivery {
   private void onResult(List<Envelope> events, WriteResult result, int attemptNo, Instant firstTry,
       CompletableFuture<Void> done) {
     if (result.isSuccess()) {
-      delivered.addAndGet(events.size());
+      countDelivered(events.size());
       failingSince = null;
       done.complete(null);
       return;
@@ -138,7 +141,7 @@ public final class SinkDelivery {
     for (int i = 0; i < events.size(); i++) {
       Failure f = result.failureOf(i);
       if (f == null) {
-        delivered.incrementAndGet();
+        countDelivered(1);
       } else if (f.retryable()) {
         retry.add(events.get(i));
         retryReason = f.reason();
@@ -161,6 +164,7 @@ public final class SinkDelivery {
         CompletableFuture<Void> part = new CompletableFuture<>();
         Duration delay = target.retry().delayAfter(attemptNo, hint);
         retried.addAndGet(retry.size());
+        metrics.retried(target.name(), retry.size());
         schedule(() -> attempt(retry, attemptNo + 1, firstTry, part), delay, part);
         parts.add(part);
       } else {
@@ -168,6 +172,11 @@ public final class SinkDelivery {
       }
     }
     CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> complete(done, e));
+  }
+
+  private void countDelivered(int n) {
+    delivered.addAndGet(n);
+    metrics.delivered(target.name(), n);
   }
 
   private static void complete(CompletableFuture<Void> done, Throwable error) {
@@ -233,6 +242,7 @@ public final class SinkDelivery {
     write.orTimeout(writeTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
       if (e == null && r != null && r.isSuccess()) {
         deadLettered.addAndGet(letters.size());
+        metrics.deadLettered(target.name(), letters.size());
         LOG.warn("sink {}: {} event(s) sent to the dead-letter sink", target.name(), letters.size());
         done.complete(null);
       } else {

@@ -8,6 +8,7 @@ import dev.eventkit.PipelineStatus;
 import dev.eventkit.buffer.BufferFullException;
 import dev.eventkit.delivery.SinkState;
 import dev.eventkit.delivery.SinkStatus;
+import dev.eventkit.metrics.CountingMetrics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -171,11 +172,21 @@ public final class Collector {
         request.header("User-Agent"), pipeline.collectorInfo());
     Input input = match.bound.input;
     Intake intake = input.read(request, context);
+    countRejections(intake);
     if (intake.envelopes().isEmpty()) {
       return done(input.respond(intake, context));
     }
     return pipeline.collect(intake.envelopes()).handle((v, error) ->
         error == null ? input.respond(intake, context) : appendFailed(error));
+  }
+
+  private void countRejections(Intake intake) {
+    if (intake.rejection() != null) {
+      pipeline.metrics().rejected(intake.rejection().code(), Math.max(1, intake.envelopes().size()));
+    }
+    for (ItemRejection r : intake.rejected()) {
+      pipeline.metrics().rejected(r.rejection().code(), 1);
+    }
   }
 
   private String clientIp(HttpRequest request) {
@@ -209,6 +220,7 @@ public final class Collector {
   private HttpResponse appendFailed(Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof BufferFullException) {
+      pipeline.metrics().rejected("buffer_full", 1);
       long seconds = Math.max(1, ((BufferFullException) cause).retryAfter().toSeconds());
       return new Rejection(503, "buffer_full", "the collector is catching up; retry later", null).toResponse()
           .withHeader("Retry-After", Long.toString(seconds));
@@ -255,6 +267,10 @@ public final class Collector {
     body.put("accepted", s.accepted());
     body.put("invalid", s.invalid());
     body.put("version", pipeline.collectorInfo().version());
+    if (pipeline.metrics() instanceof CountingMetrics) {
+      ObjectNode counters = body.putObject("counters");
+      ((CountingMetrics) pipeline.metrics()).snapshot().forEach(counters::put);
+    }
     return HttpResponse.json(s.accepting() ? 200 : 503, body);
   }
 

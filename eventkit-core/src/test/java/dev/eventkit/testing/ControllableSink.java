@@ -19,14 +19,21 @@ import java.util.function.Predicate;
 public final class ControllableSink implements Sink {
 
   private final String name;
+  private final boolean keepEnvelopes;
   private final List<Envelope> delivered = new ArrayList<>();
-  private final List<Long> arrivalNanos = new ArrayList<>();
+  private final java.util.Map<String, Long> firstArrival = new java.util.HashMap<>();
   private final AtomicInteger writes = new AtomicInteger();
   private volatile boolean down;
   private volatile Predicate<Envelope> poison = e -> false;
 
   public ControllableSink(String name) {
+    this(name, true);
+  }
+
+  /** With {@code keepEnvelopes} false only ids and arrival times are kept, for tests that measure the heap. */
+  public ControllableSink(String name, boolean keepEnvelopes) {
     this.name = name;
+    this.keepEnvelopes = keepEnvelopes;
   }
 
   @Override
@@ -60,8 +67,10 @@ public final class ControllableSink implements Sink {
     synchronized (delivered) {
       for (int i = 0; i < batch.size(); i++) {
         if (!failures.containsKey(i)) {
-          delivered.add(batch.get(i));
-          arrivalNanos.add(now);
+          firstArrival.putIfAbsent(batch.get(i).id(), now);
+          if (keepEnvelopes) {
+            delivered.add(batch.get(i));
+          }
         }
       }
       delivered.notifyAll();
@@ -82,12 +91,14 @@ public final class ControllableSink implements Sink {
   /** Nanotime at which the envelope with this id first arrived, or -1. */
   public long arrivalOf(String id) {
     synchronized (delivered) {
-      for (int i = 0; i < delivered.size(); i++) {
-        if (delivered.get(i).id().equals(id)) {
-          return arrivalNanos.get(i);
-        }
-      }
-      return -1;
+      return firstArrival.getOrDefault(id, -1L);
+    }
+  }
+
+  /** How many distinct ids arrived. */
+  public int distinctDelivered() {
+    synchronized (delivered) {
+      return firstArrival.size();
     }
   }
 
@@ -97,14 +108,13 @@ public final class ControllableSink implements Sink {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (delivered) {
       while (true) {
-        java.util.Set<String> have = new java.util.HashSet<>();
-        delivered.forEach(e -> have.add(e.id()));
-        if (have.containsAll(ids)) {
+        if (firstArrival.keySet().containsAll(ids)) {
           return;
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new TimeoutException(name + " has " + have.size() + " of " + ids.size() + " expected ids");
+          throw new TimeoutException(name + " has " + firstArrival.size() + " ids; some of the " + ids.size()
+              + " expected are missing");
         }
         delivered.wait(Math.max(1, left / 1_000_000));
       }

@@ -1,0 +1,53 @@
+package dev.eventkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.delivery.RetryPolicy;
+import dev.eventkit.http.Collector;
+import dev.eventkit.http.HttpRequest;
+import dev.eventkit.metrics.CountingMetrics;
+import dev.eventkit.sink.InMemorySink;
+import dev.eventkit.testing.ControllableSink;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The counters a pipeline reports: accepted, rejected, invalid, delivered, retried, dead-lettered. */
+class MetricsTest {
+
+  @Test
+  void everyOutcomeIsCounted() throws Exception {
+    CountingMetrics m = new CountingMetrics();
+    ControllableSink sink = new ControllableSink("s");
+    sink.setPoison(e -> e.id().equals("bad"));
+    InMemorySink dead = new InMemorySink("dead");
+    try (Pipeline p = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).metrics(m).sink(sink)
+        .deadLetterSink(dead)
+        .retry(RetryPolicy.builder().initialDelay(Duration.ofMillis(1)).maxDelay(Duration.ofMillis(5)).build())
+        .validator(e -> e.id().equals("inv") ? Validation.invalid(ValidationError.PAYLOAD_INVALID, "x", List.of())
+            : Validation.valid())
+        .build().start()) {
+      Collector c = Collector.create(p);
+      String body = "[{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"ok\"},"
+          + "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"bad\"},"
+          + "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"inv\"},"
+          + "{\"type\":\"track\",\"userId\":\"u\"}]";
+      c.handle(HttpRequest.builder("POST", "/collect/web").header("Content-Type", "application/json")
+          .body(body.getBytes(StandardCharsets.UTF_8)).build()).join();
+      c.handle(HttpRequest.builder("POST", "/collect").header("Content-Type", "application/json")
+          .body("{".getBytes(StandardCharsets.UTF_8)).build()).join();
+      dead.awaitCount(1, Duration.ofSeconds(5));
+      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(m.get("accepted.web")).isEqualTo(3);
+      assertThat(m.get("invalid.payload_invalid")).isEqualTo(1);
+      assertThat(m.get("rejected.missing_field")).isEqualTo(1);
+      assertThat(m.get("rejected.malformed_json")).isEqualTo(1);
+      assertThat(m.get("delivered.s")).isEqualTo(2);
+      assertThat(m.get("deadLettered.s")).isEqualTo(1);
+      String health = c.handle(HttpRequest.builder("GET", "/health").build()).join().bodyText();
+      assertThat(Json.read(health).at("/counters/delivered.s").asLong()).isEqualTo(2);
+    }
+  }
+}
