@@ -15,6 +15,10 @@ import java.util.Map;
  * @param dataDirectory {@code EVENTKIT_DATA_DIR}, default {@code ./eventkit-data}: the log and the file sinks
  * @param ringBufferMaxSize {@code EVENTKIT_RING_BUFFER_MAX_SIZE}, default 100000: consumed events kept for replay
  * @param ringBufferRetention {@code EVENTKIT_RING_BUFFER_RETENTION_HOURS}, default 24
+ * @param capacityBytes {@code EVENTKIT_RING_BUFFER_CAPACITY_BYTES}, default 1 GiB: encoded size of undelivered
+ *     events the log holds before intake answers 503
+ * @param capacityEvents {@code EVENTKIT_RING_BUFFER_CAPACITY_EVENTS}, default unbounded: undelivered events the log
+ *     holds before intake answers 503
  * @param durabilityFull {@code EVENTKIT_RING_BUFFER_SYNCHRONOUS}: {@code normal} (default) or {@code full}
  * @param queueMode {@code EVENTKIT_QUEUE_MODE}: only {@code async} in this host
  * @param asyncWorkers {@code EVENTKIT_ASYNC_WORKERS}, default 4
@@ -22,7 +26,7 @@ import java.util.Map;
  * @param trustForwardedHeaders {@code EVENTKIT_TRUST_FORWARDED_HEADERS}, default false
  */
 public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
-    Duration ringBufferRetention, boolean durabilityFull, String queueMode, int asyncWorkers, int maxBodyBytes,
+    Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, String queueMode, int asyncWorkers, int maxBodyBytes,
     boolean trustForwardedHeaders) {
 
   public static CollectorConfig fromEnvironment(Map<String, String> env) {
@@ -40,6 +44,8 @@ public record CollectorConfig(int port, String host, Path dataDirectory, long ri
         Path.of(env.getOrDefault("EVENTKIT_DATA_DIR", "./eventkit-data")),
         number(env, "EVENTKIT_RING_BUFFER_MAX_SIZE", 100_000, 0, Long.MAX_VALUE),
         Duration.ofHours(number(env, "EVENTKIT_RING_BUFFER_RETENTION_HOURS", 24, 0, 24L * 365 * 10)),
+        number(env, "EVENTKIT_RING_BUFFER_CAPACITY_BYTES", 1L << 30, 1, Long.MAX_VALUE),
+        number(env, "EVENTKIT_RING_BUFFER_CAPACITY_EVENTS", Long.MAX_VALUE, 1, Long.MAX_VALUE),
         sync.equals("full"),
         queueMode,
         (int) number(env, "EVENTKIT_ASYNC_WORKERS", 4, 1, 256),

@@ -70,6 +70,8 @@ public final class CollectorServer implements AutoCloseable {
         .retention(RetentionPolicy.builder()
             .maxRetainedEvents(config.ringBufferMaxSize())
             .maxAge(config.ringBufferRetention())
+            .capacityBytes(config.capacityBytes())
+            .capacityEvents(config.capacityEvents())
             .build())
         .build();
     return Pipeline.builder()
