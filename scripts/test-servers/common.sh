@@ -8,12 +8,10 @@ PUBSUB_DEB="google-cloud-cli-pubsub-emulator"
 FIRESTORE_DEB="google-cloud-cli-firestore-emulator"
 
 # Go tools, built from the Go module proxy.
-FAKE_GCS_MODULE="github.com/fsouza/fake-gcs-server"
 FAKE_GCS_VERSION="v1.56.1"
 FAKE_GCS_PKG="github.com/fsouza/fake-gcs-server"
 # v0.6.6 is the newest tag the proxy serves here: the module's version list
 # and every v0.7.x answer 403 "This module version is not available".
-BQ_EMULATOR_MODULE="github.com/goccy/bigquery-emulator"
 BQ_EMULATOR_VERSION="v0.6.6"
 BQ_EMULATOR_PKG="github.com/goccy/bigquery-emulator/cmd/bigquery-emulator"
 

@@ -174,7 +174,8 @@ start_bigquery() {
     launch bigquery "${gcs_env[@]}" "$BQ_EMULATOR_BIN" --project="$GCP_PROJECT_ID" \
       --host=127.0.0.1 --port="$port" --grpc-port="$grpc" --log-level="${EVENTKIT_BQ_LOG_LEVEL:-info}"
   fi
-  wait_ready bigquery "http://127.0.0.1:$port/bigquery/v2/projects/$GCP_PROJECT_ID/datasets" '"kind"' "$grpc"
+  # An empty project answers 200 with "{}" (no "kind"), so expect just JSON.
+  wait_ready bigquery "http://127.0.0.1:$port/bigquery/v2/projects/$GCP_PROJECT_ID/datasets" '{' "$grpc"
   log "bigquery  ready on 127.0.0.1:$port, gRPC 127.0.0.1:$grpc (pid $(cat "$STATE_DIR/bigquery.pid"))"
 }
 
