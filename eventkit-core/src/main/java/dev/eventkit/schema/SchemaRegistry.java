@@ -219,6 +219,7 @@ public final class SchemaRegistry {
     private volatile Instant lastSuccess;
     private volatile Instant lastFailure;
     private volatile String lastError;
+    private volatile boolean up = true;
 
     RegisteredSource(SchemaSource source, int priority, List<String> vendorPrefixes, int order) {
       this.source = source;
@@ -243,15 +244,17 @@ public final class SchemaRegistry {
     Optional<String> fetch(SchemaUri uri, Clock clock) {
       try {
         Optional<String> text = Objects.requireNonNull(source.fetch(uri), "a schema source returned null");
-        if (lastFailure != null && (lastSuccess == null || lastSuccess.isBefore(lastFailure))) {
+        if (!up) {
           LOG.info("schema source {} answers again", source.name());
         }
         lastSuccess = clock.instant();
+        up = true;
         return text;
       } catch (IOException | RuntimeException e) {
-        boolean wasUp = lastFailure == null || (lastSuccess != null && lastSuccess.isAfter(lastFailure));
+        boolean wasUp = up;
         lastError = describe(e);
         lastFailure = clock.instant();
+        up = false;
         if (wasUp) {
           LOG.warn("schema source {} failed, serving cached schemas: {}", source.name(), lastError);
         }
@@ -266,11 +269,9 @@ public final class SchemaRegistry {
     }
 
     SourceHealth health(int cached) {
-      Instant s = lastSuccess;
       Instant f = lastFailure;
-      boolean up = f == null || (s != null && s.isAfter(f));
-      return new SourceHealth(source.name(), priority, vendorPrefixes, up, s, f, f == null ? null : lastError,
-          cached);
+      return new SourceHealth(source.name(), priority, vendorPrefixes, up, lastSuccess, f,
+          f == null ? null : lastError, cached);
     }
   }
 
