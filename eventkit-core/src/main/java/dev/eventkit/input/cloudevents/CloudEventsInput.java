@@ -24,7 +24,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -148,8 +147,7 @@ public final class CloudEventsInput implements Input {
       throw new BadEvent("wrong_type", "a CloudEvent is a JSON object", null);
     }
     Map<String, String> attributes = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = event.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : event.properties()) {
       String name = f.getKey();
       JsonNode v = f.getValue();
       if (name.equals("data") || name.equals("data_base64")) {

@@ -1,6 +1,5 @@
 package dev.eventkit.input.pixel;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -171,9 +170,7 @@ public final class PixelInput implements Input {
     }
     try {
       return Json.mapper().readTree(Base64.getUrlDecoder().decode(s));
-    } catch (IllegalArgumentException | JacksonException e) {
-      return null;
-    } catch (java.io.IOException e) {
+    } catch (IllegalArgumentException | java.io.IOException e) {
       return null;
     }
   }
