@@ -1,0 +1,147 @@
+package dev.eventkit.schema;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eventkit.Json;
+import dev.eventkit.http.HttpRequest;
+import dev.eventkit.http.HttpResponse;
+import dev.eventkit.http.Input;
+import dev.eventkit.http.Intake;
+import dev.eventkit.http.Rejection;
+import dev.eventkit.http.RequestContext;
+import dev.eventkit.http.Route;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Read-only routes for humans over a {@link SchemaRegistry}, mounted as an {@link Input} that accepts no events:
+ *
+ * <ul>
+ *   <li>{@code GET /schemas}: every schema the registry holds or its sources list, with its source and state,
+ *       and the registry's health;
+ *   <li>{@code GET /schemas/{uri}}: one schema with where it came from. The URI may be written as is
+ *       ({@code /schemas/iglu:com.acme/checkout/jsonschema/1-0-0}) or URL-encoded as a single segment
+ *       ({@code /schemas/iglu%3Acom.acme%2Fcheckout%2Fjsonschema%2F1-0-0}); hosts decode the path, so both arrive
+ *       alike. A malformed URI is 400, an unknown one 404, one that cannot be fetched now 503 with
+ *       {@code Retry-After}.
+ * </ul>
+ *
+ * <p>Looking a schema up here fetches it like an event naming it would (and is cached the same way). Immutable and
+ * thread-safe.
+ */
+public final class SchemaRoutes implements Input {
+
+  /** Schema URIs have at most this many '/'-separated parts below the base path. */
+  private static final int MAX_SEGMENTS = 12;
+
+  private final SchemaRegistry registry;
+  private final String basePath;
+  private final Clock clock;
+
+  private SchemaRoutes(SchemaRegistry registry, String basePath, Clock clock) {
+    this.registry = registry;
+    this.basePath = basePath;
+    this.clock = clock;
+  }
+
+  /** The routes at {@code /schemas}. */
+  public static SchemaRoutes create(SchemaRegistry registry) {
+    return at(registry, "/schemas");
+  }
+
+  /** The routes at another base path, such as {@code /admin/schemas}. */
+  public static SchemaRoutes at(SchemaRegistry registry, String basePath) {
+    Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(basePath, "basePath");
+    if (!basePath.startsWith("/") || basePath.endsWith("/")) {
+      throw new IllegalArgumentException("basePath starts with '/' and does not end with one");
+    }
+    return new SchemaRoutes(registry, basePath, Clock.systemUTC());
+  }
+
+  @Override
+  public List<Route> routes() {
+    List<Route> routes = new ArrayList<>();
+    routes.add(Route.get(basePath));
+    StringBuilder t = new StringBuilder(basePath);
+    for (int i = 0; i < MAX_SEGMENTS; i++) {
+      t.append("/{s").append(i).append('}');
+      routes.add(Route.get(t.toString()));
+    }
+    return routes;
+  }
+
+  @Override
+  public Intake read(HttpRequest request, RequestContext context) {
+    return Intake.of(List.of(), List.of());
+  }
+
+  @Override
+  public HttpResponse respond(Intake intake, RequestContext context) {
+    if (context.pathParameters().isEmpty()) {
+      return listing();
+    }
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < MAX_SEGMENTS; i++) {
+      String p = context.pathParameters().get("s" + i);
+      if (p != null) {
+        parts.add(p);
+      }
+    }
+    String text = String.join("/", parts);
+    SchemaUri uri;
+    try {
+      uri = SchemaUri.parse(text);
+    } catch (IllegalArgumentException e) {
+      return Rejection.badRequest("invalid_schema_uri", e.getMessage(), "uri").toResponse();
+    }
+    Resolution r = registry.resolve(uri);
+    switch (r.status()) {
+      case NOT_FOUND:
+        return new Rejection(404, "schema_not_found", "no schema source holds " + uri, "uri").toResponse();
+      case UNAVAILABLE:
+        long seconds = Math.max(1, Duration.between(clock.instant(), r.expiresAt()).toSeconds());
+        return new Rejection(503, "schema_unavailable", "schema " + uri + " could not be fetched: " + r.problem(),
+            "uri").toResponse().withHeader("Retry-After", Long.toString(seconds));
+      default:
+        ObjectNode body = describe(SchemaRegistry.info(r));
+        try {
+          body.set("schema", Json.mapper().readTree(r.text()));
+        } catch (JacksonException e) {
+          // An unusable schema may not even be JSON; its problem says so.
+        }
+        return HttpResponse.json(200, body);
+    }
+  }
+
+  private HttpResponse listing() {
+    ObjectNode body = Json.mapper().createObjectNode();
+    ArrayNode list = body.putArray("schemas");
+    for (SchemaInfo s : registry.schemas()) {
+      list.add(describe(s));
+    }
+    body.set("registry", registry.health().toJson());
+    return HttpResponse.json(200, body);
+  }
+
+  private static ObjectNode describe(SchemaInfo s) {
+    ObjectNode n = Json.mapper().createObjectNode();
+    n.put("uri", s.uri());
+    n.put("source", s.source());
+    n.put("state", s.state().wireName());
+    if (s.dialect() != null) {
+      n.put("dialect", s.dialect().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (s.loadedAt() != null) {
+      n.put("loadedAt", s.loadedAt().toString());
+    }
+    if (s.problem() != null) {
+      n.put("problem", s.problem());
+    }
+    return n;
+  }
+}

@@ -1,0 +1,135 @@
+package dev.eventkit.schema;
+
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The name of a JSON Schema as events and registries spell it, in one of two forms:
+ *
+ * <ul>
+ *   <li>Iglu: {@code iglu:vendor/name/format/version}, such as {@code iglu:com.acme/checkout/jsonschema/1-0-0},
+ *       the version being {@code MODEL-REVISION-ADDITION};
+ *   <li>a relative name: slash-separated segments of letters, digits, {@code . _ -}, such as
+ *       {@code com.acme/checkout/v1.json}.
+ * </ul>
+ *
+ * <p>Anything else (absolute {@code http:} URIs, {@code ..} segments, empty segments) is malformed: the registry
+ * never resolves a name it did not understand, and no name can escape a source's root. Immutable and thread-safe.
+ * {@link #parse} throws {@link IllegalArgumentException} with a message naming the URI and the expected forms.
+ */
+public final class SchemaUri implements Comparable<SchemaUri> {
+
+  /** The longest schema URI accepted. */
+  public static final int MAX_LENGTH = 512;
+
+  /** The two forms of schema name. */
+  public enum Kind {
+    IGLU, RELATIVE
+  }
+
+  private static final String SEGMENT = "[A-Za-z0-9_-][A-Za-z0-9._-]*";
+  private static final Pattern IGLU = Pattern.compile(
+      "iglu:(" + SEGMENT + ")/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)/([0-9]{1,9}-[0-9]{1,9}-[0-9]{1,9})");
+  private static final Pattern RELATIVE = Pattern.compile(SEGMENT + "(/" + SEGMENT + ")*");
+
+  private final Kind kind;
+  private final String text;
+  private final String vendor;
+  private final String path;
+
+  private SchemaUri(Kind kind, String text, String vendor, String path) {
+    this.kind = kind;
+    this.text = text;
+    this.vendor = vendor;
+    this.path = path;
+  }
+
+  /** Parses a schema URI; throws {@link IllegalArgumentException} naming it when it is malformed. */
+  public static SchemaUri parse(String text) {
+    Objects.requireNonNull(text, "schema URI");
+    if (text.length() <= MAX_LENGTH) {
+      Matcher m = IGLU.matcher(text);
+      if (m.matches()) {
+        return new SchemaUri(Kind.IGLU, text, m.group(1),
+            m.group(1) + "/" + m.group(2) + "/" + m.group(3) + "/" + m.group(4));
+      }
+      if (!text.startsWith("iglu:") && RELATIVE.matcher(text).matches()) {
+        int slash = text.indexOf('/');
+        return new SchemaUri(Kind.RELATIVE, text, slash < 0 ? "" : text.substring(0, slash), text);
+      }
+    }
+    throw new IllegalArgumentException("malformed schema URI '" + abbreviate(text)
+        + "': expected iglu:vendor/name/format/MODEL-REVISION-ADDITION or a relative name such as "
+        + "com.acme/checkout/v1.json");
+  }
+
+  /** Whether {@link #parse} would accept {@code text}. */
+  public static boolean isWellFormed(String text) {
+    if (text == null) {
+      return false;
+    }
+    try {
+      parse(text);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** Cuts a value to a length that is safe to put into a message. */
+  static String abbreviate(String s) {
+    StringBuilder out = new StringBuilder(Math.min(s.length(), 120));
+    for (int i = 0; i < s.length() && out.length() < 100; i++) {
+      char c = s.charAt(i);
+      out.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return s.length() > 100 ? out + "…" : out.toString();
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /**
+   * The vendor, used for vendor-prefix routing: an Iglu URI's vendor, or a relative name's first segment (empty
+   * for a one-segment name).
+   */
+  public String vendor() {
+    return vendor;
+  }
+
+  /**
+   * Where the schema lives below a source's root: {@code vendor/name/format/version} for an Iglu URI (the Iglu
+   * static-repository layout), the name itself for a relative name.
+   */
+  public String path() {
+    return path;
+  }
+
+  /** Whether this URI's vendor is {@code prefix} or below it ({@code com.acme} covers {@code com.acme.web}). */
+  public boolean vendorMatches(String prefix) {
+    return vendor.equals(prefix) || vendor.startsWith(prefix.endsWith(".") ? prefix : prefix + ".");
+  }
+
+  @Override
+  public int compareTo(SchemaUri o) {
+    return text.compareTo(o.text);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SchemaUri && ((SchemaUri) o).text.equals(text);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
+  }
+
+  /** The URI as written. */
+  @Override
+  public String toString() {
+    return text;
+  }
+}

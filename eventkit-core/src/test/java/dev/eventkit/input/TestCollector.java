@@ -1,0 +1,112 @@
+package dev.eventkit.input;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.eventkit.Envelope;
+import dev.eventkit.Pipeline;
+import dev.eventkit.PipelineBuilder;
+import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.http.Collector;
+import dev.eventkit.http.HttpRequest;
+import dev.eventkit.http.HttpResponse;
+import dev.eventkit.http.Input;
+import dev.eventkit.http.JdkHttpHandler;
+import dev.eventkit.schema.ClasspathSchemaSource;
+import dev.eventkit.schema.SchemaRegistry;
+import dev.eventkit.schema.SchemaValidator;
+import dev.eventkit.sink.InMemorySink;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A collector over a real pipeline (in-memory log, a sink for valid events and one for invalid ones, the
+ * classpath schema registry) served by the JDK HTTP server on loopback, for the inputs' tests.
+ */
+public final class TestCollector implements AutoCloseable {
+
+  public final InMemorySink valid = new InMemorySink("valid");
+  public final InMemorySink invalid = new InMemorySink("invalid");
+  public final SchemaRegistry registry;
+  public final Pipeline pipeline;
+  public final Collector collector;
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newFixedThreadPool(4);
+  public final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+      .connectTimeout(Duration.ofSeconds(10)).build();
+
+  public TestCollector(Input... inputs) throws IOException {
+    this(SchemaRegistry.builder().source(ClasspathSchemaSource.create()).build(), inputs);
+  }
+
+  public TestCollector(SchemaRegistry registry, Input... inputs) throws IOException {
+    this.registry = registry;
+    PipelineBuilder b = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(valid).invalidSink(invalid)
+        .validator(SchemaValidator.create(registry));
+    for (Input i : inputs) {
+      b.input(i);
+    }
+    this.pipeline = b.build().start();
+    this.collector = Collector.create(pipeline);
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", new JdkHttpHandler(collector));
+    server.setExecutor(executor);
+    server.start();
+  }
+
+  public URI uri(String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + pathAndQuery);
+  }
+
+  public java.net.http.HttpResponse<String> send(java.net.http.HttpRequest request) throws Exception {
+    return client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** POSTs a body with a content type over real HTTP. */
+  public java.net.http.HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+    return send(java.net.http.HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  public java.net.http.HttpResponse<String> get(String pathAndQuery) throws Exception {
+    return send(java.net.http.HttpRequest.newBuilder(uri(pathAndQuery)).GET().build());
+  }
+
+  /** Handles a request in-process, without HTTP (for fuzzing at volume). */
+  public HttpResponse handle(String method, String path, String rawQuery, Map<String, String> headers,
+      byte[] body) {
+    HttpRequest.Builder b = HttpRequest.builder(method, path).rawQuery(rawQuery).body(body)
+        .remoteAddress("127.0.0.1");
+    headers.forEach(b::header);
+    return collector.handle(b.build()).join();
+  }
+
+  public static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Waits until every accepted event reached a sink, and returns the valid and invalid envelopes. */
+  public List<Envelope> flushValid() throws InterruptedException {
+    pipeline.flush(Duration.ofSeconds(30));
+    return valid.envelopes();
+  }
+
+  public List<Envelope> flushInvalid() throws InterruptedException {
+    pipeline.flush(Duration.ofSeconds(30));
+    return invalid.envelopes();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+    pipeline.close();
+  }
+}
