@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -161,8 +160,7 @@ public final class EnvelopeCodec {
     JsonNode attributes = n.get("attributes");
     if (attributes != null) {
       Map<String, String> map = new TreeMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> a = it.next();
+      for (Map.Entry<String, JsonNode> a : attributes.properties()) {
         map.put(a.getKey(), a.getValue().asText());
       }
       b.attributes(map);

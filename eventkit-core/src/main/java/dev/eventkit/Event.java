@@ -2,6 +2,7 @@ package dev.eventkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eventkit.schema.SchemaUri;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -78,6 +79,10 @@ public final class Event {
     String schema = null;
     if (type == EventType.SELF_DESCRIBING) {
       schema = requiredString(o, "schema");
+      if (!SchemaUri.isWellFormed(schema)) {
+        throw new EventFormatException("invalid_schema_uri", "schema", "malformed schema URI: expected "
+            + "iglu:vendor/name/format/MODEL-REVISION-ADDITION or a relative name such as com.acme/checkout/v1.json");
+      }
       JsonNode data = o.get("data");
       if (data == null || data.isNull()) {
         throw new EventFormatException("missing_field", "data", "field 'data' is required");

@@ -36,6 +36,7 @@ class EventTest {
         Arguments.of("{\"type\":\"page\",\"userId\":\"u\",\"name\":[]}", "wrong_type", "name"),
         Arguments.of("{\"schema\":\"iglu:a/b/jsonschema/1-0-0\",\"data\":[]}", "wrong_type", "data"),
         Arguments.of("{\"type\":\"self_describing\",\"data\":{}}", "missing_field", "schema"),
+        Arguments.of("{\"schema\":\"https://evil.example/s.json\",\"data\":{}}", "invalid_schema_uri", "schema"),
         Arguments.of("{\"type\":\"self_describing\",\"schema\":\"s\"}", "missing_field", "data"));
   }
 

@@ -48,6 +48,7 @@ public final class Collector {
   private final String healthPath;
   private final Clock clock;
   private final List<Bound> routes;
+  private final Map<String, HealthCheck> healthChecks;
 
   private record Bound(Route route, Input input) {}
 
@@ -59,6 +60,7 @@ public final class Collector {
     this.trustForwardedHeaders = b.trustForwardedHeaders;
     this.healthPath = b.healthPath;
     this.clock = b.clock;
+    this.healthChecks = Map.copyOf(b.healthChecks);
     List<Bound> all = new ArrayList<>();
     for (Input input : pipeline.inputs()) {
       for (Route r : input.routes()) {
@@ -256,6 +258,21 @@ public final class Collector {
       }
       degraded |= st.state() != SinkState.OK;
     }
+    ObjectNode components = Json.mapper().createObjectNode();
+    for (Map.Entry<String, HealthCheck> c : new java.util.TreeMap<>(healthChecks).entrySet()) {
+      HealthCheck.Result r;
+      try {
+        r = c.getValue().check();
+      } catch (RuntimeException e) {
+        r = new HealthCheck.Result(false, Json.mapper().getNodeFactory().textNode("health check failed"));
+      }
+      ObjectNode n = components.putObject(c.getKey());
+      n.put("healthy", r.healthy());
+      if (r.details() != null) {
+        n.set("details", r.details());
+      }
+      degraded |= !r.healthy();
+    }
     body.put("status", !s.accepting() ? "unavailable" : degraded ? "degraded" : "ok");
     ObjectNode log = body.putObject("log");
     log.put("lastSequence", s.log().lastSequence());
@@ -264,6 +281,9 @@ public final class Collector {
     log.put("unconsumedBytes", s.log().unconsumedBytes());
     log.put("fill", s.log().fillRatio());
     body.set("sinks", sinks);
+    if (!healthChecks.isEmpty()) {
+      body.set("components", components);
+    }
     body.put("accepted", s.accepted());
     body.put("invalid", s.invalid());
     body.put("version", pipeline.collectorInfo().version());
@@ -312,6 +332,7 @@ public final class Collector {
     private boolean trustForwardedHeaders;
     private String healthPath = "/health";
     private Clock clock = Clock.systemUTC();
+    private final Map<String, HealthCheck> healthChecks = new java.util.LinkedHashMap<>();
 
     private Builder(Pipeline pipeline) {
       this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
@@ -335,6 +356,12 @@ public final class Collector {
 
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Adds a component to {@code GET /health} under {@code name}. */
+    public Builder healthCheck(String name, HealthCheck check) {
+      healthChecks.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(check, "check"));
       return this;
     }
 

@@ -97,6 +97,7 @@ class SinkDeliveryTest {
       p.collect(Envelopes.tracks("r", 5)).join();
       assertThat(inner.awaitCount(5, Duration.ofSeconds(5))).hasSize(5);
       assertThat(calls.get()).isEqualTo(4);
+      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
       SinkStatus s = p.status().sinks().get(0);
       assertThat(s.retried()).isEqualTo(15);
       assertThat(s.delivered()).isEqualTo(5);

@@ -1,6 +1,5 @@
 package dev.eventkit.input;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.eventkit.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineBuilder;
@@ -9,22 +8,17 @@ import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
-import dev.eventkit.http.JdkHttpHandler;
 import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.schema.SchemaValidator;
 import dev.eventkit.sink.InMemorySink;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import dev.eventkit.testing.LocalServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * A collector over a real pipeline (in-memory log, a sink for valid events and one for invalid ones, the
@@ -37,16 +31,15 @@ public final class TestCollector implements AutoCloseable {
   public final SchemaRegistry registry;
   public final Pipeline pipeline;
   public final Collector collector;
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(4);
+  private final LocalServer server;
   public final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
       .connectTimeout(Duration.ofSeconds(10)).build();
 
-  public TestCollector(Input... inputs) throws IOException {
+  public TestCollector(Input... inputs) {
     this(SchemaRegistry.builder().source(ClasspathSchemaSource.create()).build(), inputs);
   }
 
-  public TestCollector(SchemaRegistry registry, Input... inputs) throws IOException {
+  public TestCollector(SchemaRegistry registry, Input... inputs) {
     this.registry = registry;
     PipelineBuilder b = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(valid).invalidSink(invalid)
         .validator(SchemaValidator.create(registry));
@@ -55,14 +48,11 @@ public final class TestCollector implements AutoCloseable {
     }
     this.pipeline = b.build().start();
     this.collector = Collector.create(pipeline);
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", new JdkHttpHandler(collector));
-    server.setExecutor(executor);
-    server.start();
+    this.server = new LocalServer(collector);
   }
 
   public URI uri(String pathAndQuery) {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + pathAndQuery);
+    return server.uri(pathAndQuery);
   }
 
   public java.net.http.HttpResponse<String> send(java.net.http.HttpRequest request) throws Exception {
@@ -105,8 +95,7 @@ public final class TestCollector implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
     pipeline.close();
   }
 }

@@ -24,10 +24,13 @@ import java.util.Map;
  * @param asyncWorkers {@code EVENTKIT_ASYNC_WORKERS}, default 4
  * @param maxBodyBytes {@code EVENTKIT_MAX_BODY_BYTES}, default 1 MiB
  * @param trustForwardedHeaders {@code EVENTKIT_TRUST_FORWARDED_HEADERS}, default false
+ * @param schemaDirectory {@code EVENTKIT_SCHEMA_DIR}, default {@code <data dir>/schemas}: a local schema source
+ * @param igluUrl {@code EVENTKIT_IGLU_URL}: an Iglu-compatible schema server, or null
+ * @param pixelRedirectHosts {@code EVENTKIT_PIXEL_REDIRECT_HOSTS}: comma-separated hosts pixels may redirect to
  */
 public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
     Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, String queueMode, int asyncWorkers, int maxBodyBytes,
-    boolean trustForwardedHeaders) {
+    boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl, java.util.List<String> pixelRedirectHosts) {
 
   public static CollectorConfig fromEnvironment(Map<String, String> env) {
     String queueMode = env.getOrDefault("EVENTKIT_QUEUE_MODE", "async").toLowerCase(Locale.ROOT);
@@ -38,10 +41,21 @@ public record CollectorConfig(int port, String host, Path dataDirectory, long ri
     if (!sync.equals("normal") && !sync.equals("full")) {
       throw new IllegalArgumentException("EVENTKIT_RING_BUFFER_SYNCHRONOUS must be 'normal' or 'full'");
     }
+    Path dataDir = Path.of(env.getOrDefault("EVENTKIT_DATA_DIR", "./eventkit-data"));
+    String iglu = env.get("EVENTKIT_IGLU_URL");
+    if (iglu != null && !iglu.isBlank() && !iglu.startsWith("http://") && !iglu.startsWith("https://")) {
+      throw new IllegalArgumentException("EVENTKIT_IGLU_URL must be an http(s) URL");
+    }
+    java.util.List<String> redirectHosts = new java.util.ArrayList<>();
+    for (String h : env.getOrDefault("EVENTKIT_PIXEL_REDIRECT_HOSTS", "").split(",")) {
+      if (!h.isBlank()) {
+        redirectHosts.add(h.trim());
+      }
+    }
     return new CollectorConfig(
         (int) number(env, "EVENTKIT_PORT", 8080, 0, 65535),
         env.getOrDefault("EVENTKIT_HOST", "0.0.0.0"),
-        Path.of(env.getOrDefault("EVENTKIT_DATA_DIR", "./eventkit-data")),
+        dataDir,
         number(env, "EVENTKIT_RING_BUFFER_MAX_SIZE", 100_000, 0, Long.MAX_VALUE),
         Duration.ofHours(number(env, "EVENTKIT_RING_BUFFER_RETENTION_HOURS", 24, 0, 24L * 365 * 10)),
         number(env, "EVENTKIT_RING_BUFFER_CAPACITY_BYTES", 1L << 30, 1, Long.MAX_VALUE),
@@ -50,7 +64,10 @@ public record CollectorConfig(int port, String host, Path dataDirectory, long ri
         queueMode,
         (int) number(env, "EVENTKIT_ASYNC_WORKERS", 4, 1, 256),
         (int) number(env, "EVENTKIT_MAX_BODY_BYTES", 1024 * 1024, 1, Integer.MAX_VALUE - 1),
-        Boolean.parseBoolean(env.getOrDefault("EVENTKIT_TRUST_FORWARDED_HEADERS", "false")));
+        Boolean.parseBoolean(env.getOrDefault("EVENTKIT_TRUST_FORWARDED_HEADERS", "false")),
+        Path.of(env.getOrDefault("EVENTKIT_SCHEMA_DIR", dataDir.resolve("schemas").toString())),
+        iglu == null || iglu.isBlank() ? null : iglu.trim(),
+        java.util.List.copyOf(redirectHosts));
   }
 
   private static long number(Map<String, String> env, String name, long fallback, long min, long max) {

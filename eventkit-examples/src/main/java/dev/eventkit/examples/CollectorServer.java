@@ -7,6 +7,18 @@ import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.AsyncQueue;
 import dev.eventkit.http.Collector;
+import dev.eventkit.http.HealthCheck;
+import dev.eventkit.input.cloudevents.CloudEventsInput;
+import dev.eventkit.input.pixel.PixelInput;
+import dev.eventkit.input.selfdescribing.SelfDescribingInput;
+import dev.eventkit.input.webhook.WebhookInput;
+import dev.eventkit.schema.ClasspathSchemaSource;
+import dev.eventkit.schema.DirectorySchemaSource;
+import dev.eventkit.schema.HttpSchemaSource;
+import dev.eventkit.schema.SchemaRegistry;
+import dev.eventkit.schema.SchemaRegistryHealth;
+import dev.eventkit.schema.SchemaRoutes;
+import dev.eventkit.schema.SchemaValidator;
 import dev.eventkit.http.JdkHttpHandler;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.FileSink;
@@ -43,10 +55,15 @@ public final class CollectorServer implements AutoCloseable {
 
   /** Builds the pipeline from the configuration, starts it, and starts serving. */
   public static CollectorServer start(CollectorConfig config) throws IOException {
-    Pipeline pipeline = pipeline(config).start();
+    SchemaRegistry registry = registry(config);
+    Pipeline pipeline = pipeline(config, registry).start();
     Collector collector = Collector.builder(pipeline)
         .maxBodyBytes(config.maxBodyBytes())
         .trustForwardedHeaders(config.trustForwardedHeaders())
+        .healthCheck("schemas", () -> {
+          SchemaRegistryHealth h = registry.health();
+          return new HealthCheck.Result(h.healthy(), h.toJson());
+        })
         .build();
     HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
     // Handlers block while the log commits, so the pool is sized for waiting, not for CPU.
@@ -63,8 +80,28 @@ public final class CollectorServer implements AutoCloseable {
     return new CollectorServer(pipeline, server, threads);
   }
 
-  /** The example's pipeline: SQLite log, NDJSON file sinks for valid, invalid and dead-lettered events. */
-  static Pipeline pipeline(CollectorConfig config) {
+  /**
+   * Schemas from the class path ({@code schemas/}), the schema directory, and an Iglu server when one is
+   * configured. Unknown schemas are not refused: their events are accepted and routed to the invalid sink.
+   */
+  static SchemaRegistry registry(CollectorConfig config) {
+    SchemaRegistry.Builder b = SchemaRegistry.builder()
+        .source(ClasspathSchemaSource.create(), 0)
+        .source(DirectorySchemaSource.of(config.schemaDirectory()), 10);
+    if (config.igluUrl() != null) {
+      b.source(HttpSchemaSource.of(config.igluUrl()), 20);
+    }
+    return b.build();
+  }
+
+  /**
+   * The example's pipeline: SQLite log; every input (Segment, self-describing, CloudEvents, webhooks, pixels,
+   * the schema pages); validation against the registry; NDJSON file sinks for valid, invalid and dead-lettered
+   * events.
+   */
+  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry) {
+    PixelInput.Builder pixels = PixelInput.builder();
+    config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
     SqliteRingBuffer log = SqliteRingBuffer.builder(config.dataDirectory().resolve("wal.db"))
         .durability(config.durabilityFull() ? Durability.FULL : Durability.NORMAL)
         .retention(RetentionPolicy.builder()
@@ -77,7 +114,13 @@ public final class CollectorServer implements AutoCloseable {
     return Pipeline.builder()
         .ringBuffer(log)
         .queue(AsyncQueue.builder().workers(config.asyncWorkers()).build())
+        .validator(SchemaValidator.create(registry))
         .input(SegmentInput.create())
+        .input(SelfDescribingInput.create())
+        .input(CloudEventsInput.create())
+        .input(WebhookInput.create())
+        .input(pixels.build())
+        .input(SchemaRoutes.create(registry))
         .sink(FileSink.builder(config.dataDirectory().resolve("events")).name("file").build())
         .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")
             .prefix("invalid").build())

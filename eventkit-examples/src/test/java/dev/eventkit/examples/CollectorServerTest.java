@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,50 @@ class CollectorServerTest {
       HttpResponse<String> health = client.send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + server.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void everyInputIsServedOnTheDefaultsAndUnknownSchemasGoToTheInvalidOutput() throws Exception {
+    CollectorConfig config = CollectorConfig.fromEnvironment(Map.of(
+        "EVENTKIT_PORT", "0", "EVENTKIT_HOST", "127.0.0.1", "EVENTKIT_DATA_DIR", data.toString()));
+    try (CollectorServer server = CollectorServer.start(config)) {
+      HttpClient client = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + server.port();
+      java.util.function.BiFunction<String, String[], Integer> post = (path, typeAndBody) -> {
+        try {
+          return client.send(HttpRequest.newBuilder(URI.create(base + path))
+              .header("Content-Type", typeAndBody[0])
+              .POST(HttpRequest.BodyPublishers.ofString(typeAndBody[1])).build(),
+              HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      String example = "iglu:dev.eventkit.example/button_click/jsonschema/1-0-0";
+      assertThat(post.apply("/sd", new String[] {"application/json",
+          "{\"schema\":\"" + example + "\",\"data\":{\"button\":\"buy\"}}"})).isEqualTo(202);
+      assertThat(post.apply("/sd", new String[] {"application/json",
+          "{\"schema\":\"iglu:com.unpublished/thing/jsonschema/1-0-0\",\"data\":{}}"})).isEqualTo(202);
+      assertThat(post.apply("/cloudevents", new String[] {"application/cloudevents+json",
+          "{\"specversion\":\"1.0\",\"id\":\"c1\",\"source\":\"/shop\",\"type\":\"order\",\"data\":{}}"}))
+          .isEqualTo(202);
+      assertThat(post.apply("/webhook/stripe", new String[] {"application/json", "{\"id\":\"evt_1\"}"}))
+          .isEqualTo(202);
+      HttpResponse<byte[]> pixel = client.send(HttpRequest.newBuilder(URI.create(base + "/pixel/open?c=1")).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(pixel.statusCode()).isEqualTo(200);
+      assertThat(pixel.headers().firstValue("Content-Type")).hasValue("image/gif");
+      HttpResponse<String> schemas = client.send(HttpRequest.newBuilder(URI.create(base + "/schemas")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(schemas.body()).contains(example);
+
+      assertThat(server.pipeline().flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(NdjsonOutput.read(data.resolve("events"))).extracting(Envelope::protocol)
+          .containsExactlyInAnyOrder("selfdescribing", "cloudevents", "webhook", "pixel");
+      List<Envelope> invalid = NdjsonOutput.read(data.resolve("invalid"));
+      assertThat(invalid).hasSize(1);
+      assertThat(invalid.get(0).validation().error()).isEqualTo(dev.eventkit.ValidationError.SCHEMA_NOT_FOUND);
     }
   }
 

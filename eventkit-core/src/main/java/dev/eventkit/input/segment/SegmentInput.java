@@ -16,7 +16,6 @@ import dev.eventkit.http.Rejection;
 import dev.eventkit.http.Route;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -170,8 +169,7 @@ public final class SegmentInput implements Input {
     if (own == null || own.isNull()) {
       event.set("context", shared.deepCopy());
     } else if (own.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = shared.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
+      for (Map.Entry<String, JsonNode> f : shared.properties()) {
         if (!own.has(f.getKey())) {
           ((ObjectNode) own).set(f.getKey(), f.getValue().deepCopy());
         }
