@@ -235,7 +235,8 @@ public final class SnowplowInput implements Input {
       List<ProtocolViolation> violations = new ArrayList<>();
       Map<String, String> params = new LinkedHashMap<>();
       if (!item.isObject()) {
-        violations.add(ProtocolViolation.body("data", "event " + i + " of the payload_data is not a JSON object"));
+        violations.add(new ProtocolViolation("/raw", "data", "event " + i + " of the payload_data is not a JSON "
+            + "object"));
       } else {
         for (Iterator<Map.Entry<String, JsonNode>> it = item.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> f = it.next();
