@@ -247,7 +247,8 @@ final class EventReader {
     if (ip != null) {
       attributes.put(ATTR + "user_ipaddress", ip);
     }
-    String agent = first(p.get("ua"), facts.context().userAgent());
+    String headerAgent = WellFormedText.of(facts.context().userAgent());
+    String agent = first(p.get("ua"), headerAgent);
     if (agent != null) {
       attributes.put(ATTR + "useragent", agent);
     }
@@ -262,6 +263,7 @@ final class EventReader {
     Envelope.Builder b = facts.context().envelope(SnowplowInput.PROTOCOL)
         .stream(facts.stream())
         .clientIp(facts.clientIp())
+        .userAgent(headerAgent)
         .schema(schema)
         .payloadJson(eventData != null ? Json.write(eventData) : Json.write(payload))
         .contexts(contexts)
@@ -441,7 +443,7 @@ final class EventReader {
       }
     }
     try {
-      JsonNode node = Json.mapper().readTree(text);
+      JsonNode node = WellFormedText.of(Json.mapper().readTree(text));
       if (node == null || node.isMissingNode()) {
         violations.add(ProtocolViolation.parameter(param, "'" + param + "' holds no JSON"));
         return null;

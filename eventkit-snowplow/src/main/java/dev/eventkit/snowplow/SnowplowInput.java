@@ -154,7 +154,8 @@ public final class SnowplowInput implements Input {
         }
       }
     }
-    return new RequestFacts(context, ip, userId, anonymous, request.path(), stream, null);
+    return new RequestFacts(context, WellFormedText.of(ip), userId, anonymous, WellFormedText.of(request.path()),
+        stream, null);
   }
 
   private Intake readQuery(HttpRequest request, RequestFacts facts) {
@@ -216,7 +217,7 @@ public final class SnowplowInput implements Input {
     if (body.isRejected()) {
       return wholeBody(request, facts, null, ProtocolViolation.body(null, body.rejection().message()));
     }
-    JsonNode root = body.node();
+    JsonNode root = WellFormedText.of(body.node());
     JsonNode schema = root.isObject() ? root.get("schema") : null;
     String schemaUri = schema != null && schema.isTextual() ? schema.textValue() : null;
     if (!IgluUri.matches(schemaUri, SnowplowSchemas.SNOWPLOW_VENDOR, "payload_data", 1, 0)) {
@@ -306,20 +307,21 @@ public final class SnowplowInput implements Input {
       payload.put("rawBase64", Base64.getEncoder().encodeToString(body));
     }
     if (request.rawQuery() != null) {
-      payload.put("query", request.rawQuery());
+      payload.put("query", rawQuery(request));
     }
     return payload;
   }
 
   private static String rawQuery(HttpRequest request) {
-    return request.rawQuery() == null ? "" : request.rawQuery();
+    return request.rawQuery() == null ? "" : WellFormedText.of(request.rawQuery());
   }
 
+  /** The first value of each parameter (Snowplow takes one value a name), as well-formed text. */
   private static Map<String, String> firstValues(Map<String, List<String>> query) {
     Map<String, String> out = new LinkedHashMap<>();
     query.forEach((k, v) -> {
       if (!v.isEmpty()) {
-        out.put(k, v.get(0));
+        out.putIfAbsent(WellFormedText.of(k), WellFormedText.of(v.get(0)));
       }
     });
     return out;
@@ -337,6 +339,7 @@ public final class SnowplowInput implements Input {
     Envelope.Builder b = facts.context().envelope(PROTOCOL)
         .stream(facts.stream())
         .clientIp(facts.clientIp())
+        .userAgent(WellFormedText.of(facts.context().userAgent()))
         .payload(payload)
         .attributes(attributes)
         .validation(Validation.invalid(ValidationError.PROTOCOL_VIOLATION, message,

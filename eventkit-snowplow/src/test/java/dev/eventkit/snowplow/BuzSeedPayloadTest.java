@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class BuzSeedPayloadTest {
 
-  static final String SEED_BODY = "{\"schema\": \"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0\", "
+  static final String SEED_BODY = "{\"schema\": "
+      + "\"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0\", "
       + "\"data\": {\"schema\": \"iglu:com.my_company/viewed_product/jsonschema/1-0-0\", "
       + "\"data\": {\"product_id\": \"ASO01043\", \"price\": 49.95}}}";
 

@@ -38,9 +38,10 @@ class NetworkUserIdCookieTest {
       HttpResponse<byte[]> get = c.get("/i?e=pv&p=web", "Cookie", "other=1; sp=" + id + "; x=y");
       HttpResponse<byte[]> post = c.post(SnowplowInput.TP2_PATH,
           ProtocolViolationTest.tp2(ProtocolViolationTest.GOOD_ITEM), "Cookie", "sp=" + id);
-      assertThat(get.headers().firstValue("Set-Cookie")).hasValueSatisfying(v -> assertThat(v).startsWith("sp=" + id + ";"));
-      assertThat(post.headers().firstValue("Set-Cookie")).hasValueSatisfying(v -> assertThat(v).startsWith("sp=" + id + ";"));
-      assertThat(c.awaitEvents(2)).allSatisfy(e -> assertThat(e.attributes()).containsEntry("snowplow.network_userid", id));
+      assertThat(get.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("sp=" + id + ";");
+      assertThat(post.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("sp=" + id + ";");
+      assertThat(c.awaitEvents(2))
+          .allSatisfy(e -> assertThat(e.attributes()).containsEntry("snowplow.network_userid", id));
     }
   }
 
@@ -48,7 +49,7 @@ class NetworkUserIdCookieTest {
   void aCookieValueThatCouldInjectHeadersIsReplaced() throws Exception {
     try (TestCollector c = TestCollector.start(SnowplowInput.create())) {
       HttpResponse<byte[]> r = c.get("/i?e=pv", "Cookie", "sp=\"a b,c\"");
-      assertThat(r.headers().firstValue("Set-Cookie")).hasValueSatisfying(v -> assertThat(v).matches("sp=" + UUID_RE + ";.*"));
+      assertThat(r.headers().firstValue("Set-Cookie").orElseThrow()).matches("sp=" + UUID_RE + ";.*");
     }
   }
 
@@ -57,7 +58,7 @@ class NetworkUserIdCookieTest {
     try (TestCollector c = TestCollector.start(SnowplowInput.create())) {
       HttpResponse<byte[]> r = c.get("/i?e=pv&tnuid=server-side-7", "Cookie", "sp=cookie-1");
       assertThat(c.awaitEvents(1).get(0).attributes()).containsEntry("snowplow.network_userid", "server-side-7");
-      assertThat(r.headers().firstValue("Set-Cookie")).hasValueSatisfying(v -> assertThat(v).startsWith("sp=server-side-7;"));
+      assertThat(r.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("sp=server-side-7;");
     }
   }
 

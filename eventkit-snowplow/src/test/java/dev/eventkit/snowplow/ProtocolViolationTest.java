@@ -82,8 +82,8 @@ class ProtocolViolationTest {
         get("ue_px of impossible length", "e=ue&ue_px=abcde", "ue_px"),
         get("ue_px decoding to bytes that are not UTF-8", "e=ue&ue_px=" + b64(new byte[] {(byte) 0xff, (byte) 0xfe,
             (byte) 0xfd}), "ue_px"),
-        get("ue_px decoding to text that is not JSON", "e=ue&ue_px=" + b64("not json".getBytes(StandardCharsets.UTF_8)),
-            "ue_px"),
+        get("ue_px decoding to text that is not JSON",
+            "e=ue&ue_px=" + b64("not json".getBytes(StandardCharsets.UTF_8)), "ue_px"),
         get("ue_pr that is not JSON", "e=ue&ue_pr=" + enc("{nope"), "ue_pr"),
         get("ue_pr not wrapped in unstruct_event", "e=ue&ue_pr="
             + enc("{\"schema\":\"iglu:com.acme/x/jsonschema/1-0-0\",\"data\":{}}"), "ue_pr"),
@@ -125,8 +125,8 @@ class ProtocolViolationTest {
         item("event that is not an object", "\"e=pv\"", "data"),
         item("number parameter", "{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"web\",\"dtm\":1700000000000}", "dtm"),
         item("null parameter", "{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"web\",\"aid\":null}", "aid"),
-        item("contexts as an object instead of a string", "{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"web\",\"co\":{\"schema\":\""
-            + CONTEXTS + "\",\"data\":[]}}", "co"),
+        item("contexts as an object instead of a string",
+            "{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"web\",\"co\":{\"schema\":\"" + CONTEXTS + "\",\"data\":[]}}", "co"),
         item("missing tv", "{\"e\":\"pv\",\"p\":\"web\"}", "tv"),
         item("missing p", "{\"e\":\"pv\",\"tv\":\"t\"}", "p"),
         item("missing e", "{\"tv\":\"t\",\"p\":\"web\",\"url\":\"https://a.example/\"}", "e"),
