@@ -244,9 +244,9 @@ public final class SnowplowInput implements Input {
           if (f.getValue().isTextual()) {
             params.put(f.getKey(), f.getValue().textValue());
           } else {
-            violations.add(ProtocolViolation.parameter(f.getKey(), "parameter '" + f.getKey() + "' must be a "
-                + "string, as the tracker protocol sends every parameter" + (f.getValue().isNull()
-                ? " (it is null)" : "")));
+            violations.add(ProtocolViolation.parameter(f.getKey(), "parameter '" + shortName(f.getKey())
+                + "' must be a string, as the tracker protocol sends every parameter"
+                + (f.getValue().isNull() ? " (it is null)" : "")));
           }
         }
         params.putAll(query); // Snowplow's rule: query-string parameters apply to every event and win.
@@ -268,6 +268,11 @@ public final class SnowplowInput implements Input {
       rejected.add(new ItemRejection(i, violations.get(0).toRejection()));
     }
     return Intake.of(envelopes, rejected);
+  }
+
+  /** A parameter name short enough to quote in a message. */
+  private static String shortName(String name) {
+    return name.length() <= 64 ? name : name.substring(0, 64) + "…";
   }
 
   private static String payloadDataMismatch(JsonNode root, String schemaUri) {
