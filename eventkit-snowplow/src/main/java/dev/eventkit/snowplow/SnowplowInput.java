@@ -22,7 +22,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -239,8 +238,7 @@ public final class SnowplowInput implements Input {
         violations.add(new ProtocolViolation("/raw", "data", "event " + i + " of the payload_data is not a JSON "
             + "object"));
       } else {
-        for (Iterator<Map.Entry<String, JsonNode>> it = item.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : item.properties()) {
           if (f.getValue().isTextual()) {
             params.put(f.getKey(), f.getValue().textValue());
           } else {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.snowplowanalytics.snowplow.tracker.Subject;
 import com.snowplowanalytics.snowplow.tracker.Tracker;
+import com.snowplowanalytics.snowplow.tracker.configuration.EmitterConfiguration;
+import com.snowplowanalytics.snowplow.tracker.configuration.NetworkConfiguration;
 import com.snowplowanalytics.snowplow.tracker.configuration.SubjectConfiguration;
 import com.snowplowanalytics.snowplow.tracker.configuration.TrackerConfiguration;
 import com.snowplowanalytics.snowplow.tracker.emitter.BatchEmitter;
@@ -62,7 +64,7 @@ class SnowplowJavaTrackerTest {
   @Test
   void emitterPostsEveryEventTypeWithBase64() throws Exception {
     try (TestCollector c = TestCollector.start(SnowplowInput.create(), validator())) {
-      BatchEmitter emitter = BatchEmitter.builder().url(c.base.toString()).batchSize(1).build();
+      BatchEmitter emitter = emitter(c);
       Map<String, String> ids = trackAll(new Tracker(new TrackerConfiguration("ns-test", "shop-app"), emitter,
           subject()));
       emitter.flushBuffer();
@@ -77,7 +79,7 @@ class SnowplowJavaTrackerTest {
   @Test
   void emitterPostsEveryEventTypeAsPlainJson() throws Exception {
     try (TestCollector c = TestCollector.start(SnowplowInput.create(), validator())) {
-      BatchEmitter emitter = BatchEmitter.builder().url(c.base.toString()).batchSize(1).build();
+      BatchEmitter emitter = emitter(c);
       Map<String, String> ids = trackAll(new Tracker(
           new TrackerConfiguration("ns-test", "shop-app").base64Encoded(false), emitter, subject()));
       emitter.flushBuffer();
@@ -97,7 +99,7 @@ class SnowplowJavaTrackerTest {
         Map<String, String> ids = trackAll(new Tracker(
             new TrackerConfiguration("ns-test", "shop-app").base64Encoded(base64), capture, subject()));
         OkHttpClient http = new OkHttpClient();
-        OkHttpClientAdapter adapter = OkHttpClientAdapter.builder().url(c.base.toString()).httpClient(http).build();
+        OkHttpClientAdapter adapter = new OkHttpClientAdapter(c.base.toString(), http);
         for (TrackerPayload p : capture.payloads) {
           // The emitter stamps stm when it sends; this path sends by hand, so it stamps it too.
           p.add("stm", Long.toString(System.currentTimeMillis()));
@@ -112,6 +114,11 @@ class SnowplowJavaTrackerTest {
         http.connectionPool().evictAll();
       }
     }
+  }
+
+  /** The tracker's own emitter, sending each event as soon as it is tracked. */
+  static BatchEmitter emitter(TestCollector c) {
+    return new BatchEmitter(new NetworkConfiguration(c.base.toString()), new EmitterConfiguration().batchSize(1));
   }
 
   static SchemaMapValidator validator() {
