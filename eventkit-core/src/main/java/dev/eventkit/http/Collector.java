@@ -313,7 +313,7 @@ public final class Collector {
     return r.withHeader("Access-Control-Allow-Origin", origin)
         .withHeader("Access-Control-Allow-Credentials", "true")
         .withHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-        .withHeader("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, Authorization")
+        .withHeader("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, Authorization, SP-Anonymous")
         .withHeader("Access-Control-Max-Age", "86400")
         .withHeader("Vary", "Origin");
   }
