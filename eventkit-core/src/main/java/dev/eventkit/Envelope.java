@@ -36,19 +36,26 @@ public final class Envelope {
   private final Map<String, String> attributes;
 
   private Envelope(Builder b) {
-    this.id = b.id != null ? b.id : UUID.randomUUID().toString();
-    this.protocol = require(b.protocol, "protocol");
-    this.stream = b.stream != null ? b.stream : DEFAULT_STREAM;
-    this.schema = b.schema;
-    this.payloadJson = require(b.payloadJson, "payload");
-    this.contexts = List.copyOf(b.contexts);
+    // Every text is made encodable here, once, so that writing an accepted envelope cannot fail.
+    this.id = b.id != null ? WellFormedText.of(b.id) : UUID.randomUUID().toString();
+    this.protocol = WellFormedText.of(require(b.protocol, "protocol"));
+    this.stream = b.stream != null ? WellFormedText.of(b.stream) : DEFAULT_STREAM;
+    this.schema = WellFormedText.of(b.schema);
+    this.payloadJson = WellFormedText.of(require(b.payloadJson, "payload"));
+    List<Entity> entities = new java.util.ArrayList<>(b.contexts.size());
+    for (Entity c : b.contexts) {
+      entities.add(new Entity(WellFormedText.of(c.schema()), WellFormedText.of(c.dataJson())));
+    }
+    this.contexts = List.copyOf(entities);
     this.sentAt = b.sentAt;
     this.receivedAt = b.receivedAt != null ? b.receivedAt : Instant.now();
-    this.clientIp = b.clientIp;
-    this.userAgent = b.userAgent;
+    this.clientIp = WellFormedText.of(b.clientIp);
+    this.userAgent = WellFormedText.of(b.userAgent);
     this.validation = b.validation;
     this.collector = b.collector;
-    this.attributes = Map.copyOf(b.attributes);
+    Map<String, String> attrs = new TreeMap<>();
+    b.attributes.forEach((k, v) -> attrs.put(WellFormedText.of(k), WellFormedText.of(v)));
+    this.attributes = Map.copyOf(attrs);
   }
 
   private static <T> T require(T value, String name) {

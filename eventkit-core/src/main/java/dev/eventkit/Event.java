@@ -24,14 +24,19 @@ public final class Event {
   private final Instant timestamp;
   private final Instant sentAt;
   private final String json;
+  private final String dataJson;
+  private final java.util.List<Entity> contexts;
 
-  private Event(EventType type, String messageId, String schema, Instant timestamp, Instant sentAt, String json) {
+  private Event(EventType type, String messageId, String schema, Instant timestamp, Instant sentAt, String json,
+      String dataJson, java.util.List<Entity> contexts) {
     this.type = type;
     this.messageId = messageId;
     this.schema = schema;
     this.timestamp = timestamp;
     this.sentAt = sentAt;
     this.json = json;
+    this.dataJson = dataJson;
+    this.contexts = contexts;
   }
 
   /**
@@ -77,6 +82,8 @@ public final class Event {
     Instant timestamp = optionalTime(o, "timestamp");
     Instant sentAt = optionalTime(o, "sentAt");
     String schema = null;
+    String dataJson = null;
+    java.util.List<Entity> contexts = java.util.List.of();
     if (type == EventType.SELF_DESCRIBING) {
       schema = requiredString(o, "schema");
       if (!SchemaUri.isWellFormed(schema)) {
@@ -90,6 +97,8 @@ public final class Event {
       if (!data.isObject()) {
         throw new EventFormatException("wrong_type", "data", "field 'data' must be an object");
       }
+      dataJson = Json.write(data);
+      contexts = entities(o.get("contexts"));
     } else {
       checkIdentity(o);
       optionalObject(o, "properties");
@@ -118,7 +127,30 @@ public final class Event {
         o.put("type", type.wireName());
       }
     }
-    return new Event(type, messageId, schema, timestamp, sentAt, Json.write(o));
+    return new Event(type, messageId, schema, timestamp, sentAt, Json.write(o), dataJson, contexts);
+  }
+
+  /** The {@code contexts} of a self-describing event: an array of {@code {"schema", "data"}} objects. */
+  private static java.util.List<Entity> entities(JsonNode n) throws EventFormatException {
+    if (n == null || n.isNull()) {
+      return java.util.List.of();
+    }
+    if (!n.isArray()) {
+      throw new EventFormatException("wrong_type", "contexts", "field 'contexts' must be an array");
+    }
+    java.util.List<Entity> out = new java.util.ArrayList<>(n.size());
+    for (int i = 0; i < n.size(); i++) {
+      JsonNode c = n.get(i);
+      String field = "contexts[" + i + "]";
+      if (!c.isObject() || !c.path("schema").isTextual() || !c.has("data")) {
+        throw new EventFormatException("wrong_type", field, "each context is an object with 'schema' and 'data'");
+      }
+      if (!SchemaUri.isWellFormed(c.get("schema").textValue())) {
+        throw new EventFormatException("invalid_schema_uri", field + ".schema", "malformed schema URI");
+      }
+      out.add(Entity.of(c.get("schema").textValue(), c.get("data")));
+    }
+    return java.util.List.copyOf(out);
   }
 
   private static void checkIdentity(ObjectNode o) throws EventFormatException {
@@ -203,6 +235,16 @@ public final class Event {
   /** The schema of a self-describing event; null for Segment events. */
   public String schema() {
     return schema;
+  }
+
+  /** A self-describing event's {@code data} as JSON text: what its schema describes. Null for Segment events. */
+  public String dataJson() {
+    return dataJson;
+  }
+
+  /** A self-describing event's contexts; empty for Segment events. */
+  public java.util.List<Entity> contexts() {
+    return contexts;
   }
 
   /** The event's own {@code timestamp}; null when absent. */

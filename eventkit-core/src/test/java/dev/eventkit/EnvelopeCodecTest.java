@@ -56,4 +56,17 @@ class EnvelopeCodecTest {
     assertThat(e.payload().get("a").asInt()).isEqualTo(1);
     assertThat(e.toString()).doesNotContain("\"a\"");
   }
+
+  @Test
+  void unpairedSurrogatesFromJsonEscapesAreReplacedSoThatEncodingNeverFails() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode n = Json.mapper().readTree(
+        "{\"a\":\"x\\ud83dy\",\"\\udc00k\":\"\\ud83d\\ude00\"}".getBytes(StandardCharsets.UTF_8));
+    Envelope e = Envelope.builder().protocol("p").payload(n).attribute("k", "\ud800")
+        .userAgent("ua\udfff").build();
+    Envelope back = EnvelopeCodec.decode(EnvelopeCodec.encode(e));
+    assertThat(back.payload().get("a").asText()).isEqualTo("x\uFFFDy");
+    assertThat(back.payload().get("\uFFFDk").asText()).isEqualTo("\ud83d\ude00");
+    assertThat(back.attributes()).containsEntry("k", "\uFFFD");
+    assertThat(back.userAgent()).isEqualTo("ua\uFFFD");
+  }
 }

@@ -23,13 +23,12 @@ public final class LocalServer implements AutoCloseable {
 
   public LocalServer(Collector collector) {
     try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+      server = JdkHttpHandler.serve(collector, new InetSocketAddress("127.0.0.1", 0), 128);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     threads = Executors.newFixedThreadPool(16);
     server.setExecutor(threads);
-    server.createContext("/", new JdkHttpHandler(collector));
     server.start();
   }
 

@@ -27,10 +27,13 @@ import java.util.Map;
  * @param schemaDirectory {@code EVENTKIT_SCHEMA_DIR}, default {@code <data dir>/schemas}: a local schema source
  * @param igluUrl {@code EVENTKIT_IGLU_URL}: an Iglu-compatible schema server, or null
  * @param pixelRedirectHosts {@code EVENTKIT_PIXEL_REDIRECT_HOSTS}: comma-separated hosts pixels may redirect to
+ * @param snowplowCookie {@code EVENTKIT_SNOWPLOW_COOKIE}: {@code lax} (default, for plain http), {@code secure}
+ *     (SameSite=None; Secure, behind TLS) or {@code off}
  */
 public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
     Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, String queueMode, int asyncWorkers, int maxBodyBytes,
-    boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl, java.util.List<String> pixelRedirectHosts) {
+    boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl, java.util.List<String> pixelRedirectHosts,
+    String snowplowCookie) {
 
   public static CollectorConfig fromEnvironment(Map<String, String> env) {
     String queueMode = env.getOrDefault("EVENTKIT_QUEUE_MODE", "async").toLowerCase(Locale.ROOT);
@@ -67,7 +70,16 @@ public record CollectorConfig(int port, String host, Path dataDirectory, long ri
         Boolean.parseBoolean(env.getOrDefault("EVENTKIT_TRUST_FORWARDED_HEADERS", "false")),
         Path.of(env.getOrDefault("EVENTKIT_SCHEMA_DIR", dataDir.resolve("schemas").toString())),
         iglu == null || iglu.isBlank() ? null : iglu.trim(),
-        java.util.List.copyOf(redirectHosts));
+        java.util.List.copyOf(redirectHosts),
+        cookieMode(env.getOrDefault("EVENTKIT_SNOWPLOW_COOKIE", "lax")));
+  }
+
+  private static String cookieMode(String raw) {
+    String mode = raw.trim().toLowerCase(Locale.ROOT);
+    if (!mode.equals("lax") && !mode.equals("secure") && !mode.equals("off")) {
+      throw new IllegalArgumentException("EVENTKIT_SNOWPLOW_COOKIE must be lax, secure or off");
+    }
+    return mode;
   }
 
   private static long number(Map<String, String> env, String name, long fallback, long min, long max) {

@@ -22,6 +22,9 @@ import dev.eventkit.schema.SchemaValidator;
 import dev.eventkit.http.JdkHttpHandler;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.FileSink;
+import dev.eventkit.snowplow.NetworkUserIdCookie;
+import dev.eventkit.snowplow.SnowplowInput;
+import dev.eventkit.snowplow.SnowplowSchemas;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -32,7 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A runnable collector on the JDK's built-in HTTP server, on embedded defaults: the SQLite write-ahead log and
+ * A runnable collector on the JDK's built-in HTTP server, serving every input (Segment, Snowplow, self-describing,
+ * CloudEvents, webhooks, pixels), on embedded defaults: the SQLite write-ahead log and
  * NDJSON file sinks under {@code EVENTKIT_DATA_DIR} ({@code events/}, {@code invalid/}, {@code dead-letter/}).
  * Configured by environment variables (see {@link CollectorConfig}); stops cleanly on SIGTERM/Ctrl-C, leaving
  * undelivered events in the log for the next start.
@@ -65,7 +69,7 @@ public final class CollectorServer implements AutoCloseable {
           return new HealthCheck.Result(h.healthy(), h.toJson());
         })
         .build();
-    HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
+    HttpServer server = JdkHttpHandler.serve(collector, new InetSocketAddress(config.host(), config.port()), 256);
     // Handlers block while the log commits, so the pool is sized for waiting, not for CPU.
     ExecutorService threads = Executors.newFixedThreadPool(64, r -> {
       Thread t = new Thread(r, "eventkit-http");
@@ -73,7 +77,6 @@ public final class CollectorServer implements AutoCloseable {
       return t;
     });
     server.setExecutor(threads);
-    server.createContext("/", new JdkHttpHandler(collector));
     server.start();
     LOG.info("eventkit collector listening on {}:{}, data in {}", config.host(), server.getAddress().getPort(),
         config.dataDirectory().toAbsolutePath());
@@ -87,6 +90,7 @@ public final class CollectorServer implements AutoCloseable {
   static SchemaRegistry registry(CollectorConfig config) {
     SchemaRegistry.Builder b = SchemaRegistry.builder()
         .source(ClasspathSchemaSource.create(), 0)
+        .source(SnowplowSchemas.source(), 5)
         .source(DirectorySchemaSource.of(config.schemaDirectory()), 10);
     if (config.igluUrl() != null) {
       b.source(HttpSchemaSource.of(config.igluUrl()), 20);
@@ -120,6 +124,7 @@ public final class CollectorServer implements AutoCloseable {
         .input(CloudEventsInput.create())
         .input(WebhookInput.create())
         .input(pixels.build())
+        .input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build())
         .input(SchemaRoutes.create(registry))
         .sink(FileSink.builder(config.dataDirectory().resolve("events")).name("file").build())
         .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")
@@ -127,6 +132,18 @@ public final class CollectorServer implements AutoCloseable {
         .deadLetterSink(FileSink.builder(config.dataDirectory().resolve("dead-letter")).name("dead-letter")
             .prefix("dead-letter").build())
         .build();
+  }
+
+  /** The network user id cookie: {@code lax} for plain-http development, {@code secure} behind TLS, or off. */
+  private static NetworkUserIdCookie cookie(String mode) {
+    switch (mode) {
+      case "off":
+        return NetworkUserIdCookie.disabled();
+      case "secure":
+        return NetworkUserIdCookie.defaults();
+      default:
+        return NetworkUserIdCookie.builder().sameSite(NetworkUserIdCookie.SameSite.LAX).secure(false).build();
+    }
   }
 
   /** The port the server listens on. */

@@ -81,13 +81,22 @@ class CollectorServerTest {
           HttpResponse.BodyHandlers.ofByteArray());
       assertThat(pixel.statusCode()).isEqualTo(200);
       assertThat(pixel.headers().firstValue("Content-Type")).hasValue("image/gif");
+      HttpResponse<byte[]> snowplow = client.send(HttpRequest.newBuilder(URI.create(base
+              + "/i?e=pv&p=web&tv=js-3.0.0&eid=6f0e3f2a-1b7c-4d6e-9a8b-0c1d2e3f4a5b&url=https%3A%2F%2Fshop.example%2Fcart"
+              + "&page=Cart&dtm=1763900000000&stm=1763900000100")).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(snowplow.statusCode()).isEqualTo(200);
       HttpResponse<String> schemas = client.send(HttpRequest.newBuilder(URI.create(base + "/schemas")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(schemas.body()).contains(example);
 
       assertThat(server.pipeline().flush(Duration.ofSeconds(10))).isTrue();
       assertThat(NdjsonOutput.read(data.resolve("events"))).extracting(Envelope::protocol)
-          .containsExactlyInAnyOrder("selfdescribing", "cloudevents", "webhook", "pixel");
+          .containsExactlyInAnyOrder("selfdescribing", "cloudevents", "webhook", "pixel", "snowplow");
+      Envelope pageView = NdjsonOutput.read(data.resolve("events")).stream()
+          .filter(e -> e.protocol().equals("snowplow")).findFirst().orElseThrow();
+      assertThat(pageView.id()).isEqualTo("6f0e3f2a-1b7c-4d6e-9a8b-0c1d2e3f4a5b");
+      assertThat(pageView.validation().status()).isEqualTo(dev.eventkit.Validation.Status.VALID);
       List<Envelope> invalid = NdjsonOutput.read(data.resolve("invalid"));
       assertThat(invalid).hasSize(1);
       assertThat(invalid.get(0).validation().error()).isEqualTo(dev.eventkit.ValidationError.SCHEMA_NOT_FOUND);

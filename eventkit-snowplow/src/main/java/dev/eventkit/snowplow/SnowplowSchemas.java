@@ -36,6 +36,15 @@ public final class SnowplowSchemas {
 
   private SnowplowSchemas() {}
 
+  /**
+   * The bundled schemas as a registry source, so that page views, pings, structured events and transactions
+   * validate without an Iglu server: {@code SchemaRegistry.builder().source(SnowplowSchemas.source())}.
+   */
+  public static dev.eventkit.schema.SchemaSource source() {
+    return dev.eventkit.schema.ClasspathSchemaSource.of("dev/eventkit/snowplow/schemas",
+        SnowplowSchemas.class.getClassLoader());
+  }
+
   /** The bundled JSON Schemas (draft-07 text) by schema URI, in a stable order. */
   public static Map<String, String> bundled() {
     Map<String, String> out = new LinkedHashMap<>();

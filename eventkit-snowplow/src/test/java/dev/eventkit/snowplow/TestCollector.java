@@ -1,18 +1,15 @@
 package dev.eventkit.snowplow;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.eventkit.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineBuilder;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.http.Collector;
-import dev.eventkit.http.JdkHttpHandler;
 import dev.eventkit.schema.Validator;
 import dev.eventkit.sink.InMemorySink;
+import dev.eventkit.testing.LocalServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,8 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -38,8 +33,7 @@ final class TestCollector implements AutoCloseable {
   final Pipeline pipeline;
   final Collector collector;
   final URI base;
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(4);
+  private final LocalServer server;
   private final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
       .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -53,15 +47,8 @@ final class TestCollector implements AutoCloseable {
     Collector.Builder cb = Collector.builder(pipeline);
     collectorConfig.accept(cb);
     collector = cb.build();
-    try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    server.createContext("/", new JdkHttpHandler(collector));
-    server.setExecutor(executor);
-    server.start();
-    base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    server = new LocalServer(collector);
+    base = server.uri("/");
   }
 
   static TestCollector start(SnowplowInput input) {
@@ -130,8 +117,7 @@ final class TestCollector implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
     pipeline.close();
-    executor.shutdownNow();
   }
 }

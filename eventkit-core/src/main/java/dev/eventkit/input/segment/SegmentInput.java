@@ -156,7 +156,8 @@ public final class SegmentInput implements Input {
           .sentAt(event.sentAt() != null ? event.sentAt() : batchSentAt)
           .attribute("eventType", event.type().wireName());
       if (event.type() == EventType.SELF_DESCRIBING) {
-        b.protocol("selfdescribing");
+        // As on /sd: the payload is what the schema describes.
+        b.protocol("selfdescribing").payloadJson(event.dataJson()).contexts(event.contexts());
       }
       envelopes.add(b.build());
     }

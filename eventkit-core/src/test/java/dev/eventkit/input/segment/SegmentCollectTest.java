@@ -214,4 +214,31 @@ class SegmentCollectTest {
     }
     return out.toByteArray();
   }
+
+  @Test
+  void selfDescribingEventsOnCollectCarryTheirDataAsPayloadAndTheirContexts() throws Exception {
+    HttpResponse r = post("/collect", "application/json", "{\"schema\":\"iglu:com.acme/click/jsonschema/1-0-0\","
+        + "\"data\":{\"button\":\"buy\"},\"contexts\":[{\"schema\":\"iglu:com.acme/user/jsonschema/1-0-0\","
+        + "\"data\":{\"tier\":\"gold\"}}]}");
+    assertThat(r.status()).isEqualTo(202);
+    Envelope e = sink.awaitCount(1, Duration.ofSeconds(5)).get(0);
+    assertThat(e.protocol()).isEqualTo("selfdescribing");
+    assertThat(e.schema()).isEqualTo("iglu:com.acme/click/jsonschema/1-0-0");
+    assertThat(e.payloadJson()).isEqualTo("{\"button\":\"buy\"}");
+    assertThat(e.contexts()).hasSize(1);
+    assertThat(e.contexts().get(0).data().get("tier").asText()).isEqualTo("gold");
+    HttpResponse badContext = post("/collect", "application/json",
+        "{\"schema\":\"iglu:com.acme/click/jsonschema/1-0-0\",\"data\":{},\"contexts\":[7]}");
+    assertThat(badContext.status()).isEqualTo(400);
+    assertThat(json(badContext).at("/error/field").asText()).isEqualTo("contexts[0]");
+  }
+
+  @Test
+  void anUnpairedSurrogateEscapeIsAcceptedNotA500() throws Exception {
+    HttpResponse r = post("/collect", "application/json",
+        "{\"type\":\"track\",\"event\":\"x\\ud83d\",\"userId\":\"u\",\"properties\":{\"\\udc00\":1}}");
+    assertThat(r.status()).isEqualTo(202);
+    Envelope e = sink.awaitCount(1, Duration.ofSeconds(5)).get(0);
+    assertThat(e.payload().get("event").asText()).isEqualTo("x\uFFFD");
+  }
 }
