@@ -2,7 +2,6 @@ package dev.eventkit.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,7 +50,7 @@ public final class JdkHttpHandler implements HttpHandler {
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      byte[] body = readBounded(exchange.getRequestBody(), collector.maxBodyBytes() + 1);
+      byte[] body = BoundedBody.read(exchange.getRequestBody(), collector);
       if (body.length > collector.maxBodyBytes()) {
         // Read (and drop) the rest so that the client sees the 413 rather than a reset connection.
         discard(exchange.getRequestBody(), MAX_DISCARD_BYTES);
@@ -87,16 +86,5 @@ public final class JdkHttpHandler implements HttpHandler {
     while (total < max && (n = in.read(buf)) > 0) {
       total += n;
     }
-  }
-
-  /** Reads up to {@code limit} bytes; a longer body is cut there (the collector then answers 413). */
-  static byte[] readBounded(InputStream in, int limit) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 8192));
-    byte[] buf = new byte[8192];
-    int n;
-    while (out.size() < limit && (n = in.read(buf, 0, Math.min(buf.length, limit - out.size()))) > 0) {
-      out.write(buf, 0, n);
-    }
-    return out.toByteArray();
   }
 }

@@ -1,5 +1,6 @@
 package dev.eventkit.schema;
 
+import dev.eventkit.http.PathName;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,9 +58,7 @@ public final class SchemaRoutes implements Input {
   public static SchemaRoutes at(SchemaRegistry registry, String basePath) {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(basePath, "basePath");
-    if (!basePath.startsWith("/") || basePath.endsWith("/")) {
-      throw new IllegalArgumentException("basePath starts with '/' and does not end with one");
-    }
+    PathName.requireBasePath("basePath", basePath);
     return new SchemaRoutes(registry, basePath, Clock.systemUTC());
   }
 

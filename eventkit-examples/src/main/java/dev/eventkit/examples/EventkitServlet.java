@@ -1,5 +1,6 @@
 package dev.eventkit.examples;
 
+import dev.eventkit.http.BoundedBody;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
@@ -7,9 +8,7 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -40,7 +39,7 @@ public final class EventkitServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    byte[] body = readBounded(req.getInputStream(), collector.maxBodyBytes() + 1);
+    byte[] body = BoundedBody.read(req.getInputStream(), collector);
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (String name : Collections.list(req.getHeaderNames())) {
       headers.put(name, new ArrayList<>(Collections.list(req.getHeaders(name))));
@@ -81,15 +80,5 @@ public final class EventkitServlet extends HttpServlet {
       out.setContentLength(body.length);
       out.getOutputStream().write(body);
     }
-  }
-
-  private static byte[] readBounded(InputStream in, int limit) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 8192));
-    byte[] buf = new byte[8192];
-    int n;
-    while (out.size() < limit && (n = in.read(buf, 0, Math.min(buf.length, limit - out.size()))) > 0) {
-      out.write(buf, 0, n);
-    }
-    return out.toByteArray();
   }
 }

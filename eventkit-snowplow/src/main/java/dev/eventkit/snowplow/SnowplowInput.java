@@ -1,5 +1,6 @@
 package dev.eventkit.snowplow;
 
+import dev.eventkit.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -73,7 +74,6 @@ public final class SnowplowInput implements Input {
   private static final Logger LOG = LoggerFactory.getLogger(SnowplowInput.class);
   private static final String CUSTOM_PATH = "/{vendor}/{version}";
   private static final Pattern VENDOR = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+");
-  private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9-]{1,63}(\\.[a-z0-9-]{1,63})*");
 
   private final String stream;
@@ -491,7 +491,7 @@ public final class SnowplowInput implements Input {
 
     /** Builds the input; throws {@link IllegalArgumentException} naming an invalid setting. */
     public SnowplowInput build() {
-      if (!STREAM_NAME.matcher(stream).matches()) {
+      if (!PathName.isValid(stream)) {
         throw new IllegalArgumentException("a stream name is 1-128 letters, digits, '.', '_' or '-'");
       }
       for (String h : trustedIpHeaders) {

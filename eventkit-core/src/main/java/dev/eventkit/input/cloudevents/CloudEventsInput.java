@@ -1,5 +1,6 @@
 package dev.eventkit.input.cloudevents;
 
+import dev.eventkit.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -61,7 +62,6 @@ public final class CloudEventsInput implements Input {
   public static final String STRUCTURED = "application/cloudevents+json";
   public static final String BATCH = "application/cloudevents-batch+json";
 
-  private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,64}");
   private static final Set<String> STRING_ATTRIBUTES =
       Set.of("specversion", "id", "source", "type", "subject", "time", "dataschema", "datacontenttype");
@@ -81,9 +81,7 @@ public final class CloudEventsInput implements Input {
   /** The input at another path; throws {@link IllegalArgumentException} unless it starts and does not end with '/'. */
   public static CloudEventsInput at(String path) {
     Objects.requireNonNull(path, "path");
-    if (!path.startsWith("/") || path.endsWith("/")) {
-      throw new IllegalArgumentException("path starts with '/' and does not end with one");
-    }
+    PathName.requireBasePath("path", path);
     return new CloudEventsInput(path);
   }
 
@@ -96,7 +94,7 @@ public final class CloudEventsInput implements Input {
   @Override
   public Intake read(HttpRequest request, RequestContext context) {
     String stream = context.pathParameter("stream", Envelope.DEFAULT_STREAM);
-    if (!STREAM_NAME.matcher(stream).matches()) {
+    if (!PathName.isValid(stream)) {
       return Intake.rejected(Rejection.badRequest("invalid_stream",
           "a stream name is 1-128 letters, digits, '.', '_' or '-'", "stream"));
     }

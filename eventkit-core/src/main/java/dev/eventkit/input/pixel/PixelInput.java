@@ -1,5 +1,6 @@
 package dev.eventkit.input.pixel;
 
+import dev.eventkit.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Tracking pixels and click redirects on {@code GET /pixel/{name}} (base path configurable), for places that can
@@ -45,7 +45,6 @@ public final class PixelInput implements Input {
   /** Protocol name recorded in envelopes. */
   public static final String PROTOCOL = "pixel";
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final int MAX_PARAMETERS = 100;
 
   private final String basePath;
@@ -85,7 +84,7 @@ public final class PixelInput implements Input {
   @Override
   public Intake read(HttpRequest request, RequestContext context) {
     String name = context.pathParameter("name", "");
-    if (!NAME.matcher(name).matches()) {
+    if (!PathName.isValid(name)) {
       return Intake.rejected(Rejection.badRequest("invalid_name",
           "a pixel name is 1-128 letters, digits, '.', '_' or '-'", "name"));
     }
@@ -258,17 +257,15 @@ public final class PixelInput implements Input {
     }
 
     public PixelInput build() {
-      if (!basePath.startsWith("/") || basePath.endsWith("/")) {
-        throw new IllegalArgumentException("basePath starts with '/' and does not end with one");
-      }
-      if (!NAME.matcher(stream).matches()) {
+      PathName.requireBasePath("basePath", basePath);
+      if (!PathName.isValid(stream)) {
         throw new IllegalArgumentException("invalid stream name");
       }
       if (base64Parameter.isEmpty() || redirectParameter.isEmpty() || base64Parameter.equals(redirectParameter)) {
         throw new IllegalArgumentException("the base64 and redirect parameters are distinct, non-empty names");
       }
       for (Map.Entry<String, String> e : schemas.entrySet()) {
-        if (!NAME.matcher(e.getKey()).matches()) {
+        if (!PathName.isValid(e.getKey())) {
           throw new IllegalArgumentException("invalid pixel name '" + e.getKey() + "'");
         }
         SchemaUri.parse(e.getValue());

@@ -1,5 +1,6 @@
 package dev.eventkit.input.segment;
 
+import dev.eventkit.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.Envelope;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Segment-style events: {@code POST /collect} and {@code /collect/{stream}} (one event or a JSON array), and the
@@ -36,7 +36,6 @@ public final class SegmentInput implements Input {
   /** Protocol name recorded in envelopes. */
   public static final String PROTOCOL = "segment";
 
-  private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String[] MEDIA_TYPES = {"application/json", "text/plain"};
 
   private final String collectPath;
@@ -87,7 +86,7 @@ public final class SegmentInput implements Input {
       return readItems(List.of(root), type, segmentStream, null, null, context);
     }
     String stream = context.pathParameter("stream", Envelope.DEFAULT_STREAM);
-    if (!STREAM_NAME.matcher(stream).matches()) {
+    if (!PathName.isValid(stream)) {
       return Intake.rejected(Rejection.badRequest("invalid_stream",
           "a stream name is 1-128 letters, digits, '.', '_' or '-'", "stream"));
     }
@@ -197,10 +196,8 @@ public final class SegmentInput implements Input {
     }
 
     public SegmentInput build() {
-      if (!collectPath.startsWith("/") || collectPath.endsWith("/")) {
-        throw new IllegalArgumentException("collectPath starts with '/' and does not end with one");
-      }
-      if (!STREAM_NAME.matcher(segmentStream).matches()) {
+      PathName.requireBasePath("collectPath", collectPath);
+      if (!PathName.isValid(segmentStream)) {
         throw new IllegalArgumentException("invalid segmentStream name");
       }
       return new SegmentInput(this);

@@ -1,5 +1,6 @@
 package dev.eventkit.input.selfdescribing;
 
+import dev.eventkit.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.eventkit.Entity;
 import dev.eventkit.Envelope;
@@ -21,7 +22,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Self-describing JSON events on {@code POST /sd} and {@code POST /sd/{stream}} (path configurable): one event or a
@@ -41,7 +41,6 @@ public final class SelfDescribingInput implements Input {
   /** Protocol name recorded in envelopes. */
   public static final String PROTOCOL = "selfdescribing";
 
-  private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Set<String> FIELDS = Set.of("schema", "data", "contexts", "id", "sentAt");
   private static final int MAX_ID_LENGTH = 256;
 
@@ -59,9 +58,7 @@ public final class SelfDescribingInput implements Input {
   /** The input at another path; throws {@link IllegalArgumentException} unless it starts and does not end with '/'. */
   public static SelfDescribingInput at(String path) {
     Objects.requireNonNull(path, "path");
-    if (!path.startsWith("/") || path.endsWith("/")) {
-      throw new IllegalArgumentException("path starts with '/' and does not end with one");
-    }
+    PathName.requireBasePath("path", path);
     return new SelfDescribingInput(path);
   }
 
@@ -74,7 +71,7 @@ public final class SelfDescribingInput implements Input {
   @Override
   public Intake read(HttpRequest request, RequestContext context) {
     String stream = context.pathParameter("stream", Envelope.DEFAULT_STREAM);
-    if (!STREAM_NAME.matcher(stream).matches()) {
+    if (!PathName.isValid(stream)) {
       return Intake.rejected(Rejection.badRequest("invalid_stream",
           "a stream name is 1-128 letters, digits, '.', '_' or '-'", "stream"));
     }

@@ -1,5 +1,6 @@
 package dev.eventkit.input.webhook;
 
+import dev.eventkit.http.PathName;
 import dev.eventkit.Envelope;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Input;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Arbitrary JSON deliveries from third parties on {@code POST /webhook/{name}} (base path configurable). The whole
@@ -31,7 +31,6 @@ public final class WebhookInput implements Input {
   /** Protocol name recorded in envelopes. */
   public static final String PROTOCOL = "webhook";
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   private final String basePath;
   private final Map<String, String> schemas;
@@ -66,7 +65,7 @@ public final class WebhookInput implements Input {
   @Override
   public Intake read(HttpRequest request, RequestContext context) {
     String name = context.pathParameter("name", "");
-    if (!NAME.matcher(name).matches()) {
+    if (!PathName.isValid(name)) {
       return Intake.rejected(Rejection.badRequest("invalid_name",
           "a webhook name is 1-128 letters, digits, '.', '_' or '-'", "name"));
     }
@@ -145,14 +144,12 @@ public final class WebhookInput implements Input {
     }
 
     public WebhookInput build() {
-      if (!basePath.startsWith("/") || basePath.endsWith("/")) {
-        throw new IllegalArgumentException("basePath starts with '/' and does not end with one");
-      }
-      if (!NAME.matcher(stream).matches()) {
+      PathName.requireBasePath("basePath", basePath);
+      if (!PathName.isValid(stream)) {
         throw new IllegalArgumentException("invalid stream name");
       }
       for (Map.Entry<String, String> e : schemas.entrySet()) {
-        if (!NAME.matcher(e.getKey()).matches()) {
+        if (!PathName.isValid(e.getKey())) {
           throw new IllegalArgumentException("invalid webhook name '" + e.getKey() + "'");
         }
         SchemaUri.parse(e.getValue());
