@@ -73,25 +73,13 @@ public final class DirectorySchemaSource implements SchemaSource {
     try (Stream<Path> files = Files.walk(dir, 8)) {
       files.filter(Files::isRegularFile).forEach(f -> {
         String rel = dir.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/");
-        SchemaUri uri = asUri(rel);
+        SchemaUri uri = SchemaUri.fromPath(rel).orElse(null);
         if (uri != null) {
           out.add(uri);
         }
       });
     }
     return out;
-  }
-
-  private static SchemaUri asUri(String rel) {
-    String[] parts = rel.split("/");
-    if (parts.length == 4) {
-      String version = parts[3].endsWith(".json") ? parts[3].substring(0, parts[3].length() - 5) : parts[3];
-      String iglu = "iglu:" + parts[0] + "/" + parts[1] + "/" + parts[2] + "/" + version;
-      if (SchemaUri.isWellFormed(iglu) && version.matches("[0-9]+-[0-9]+-[0-9]+")) {
-        return SchemaUri.parse(iglu);
-      }
-    }
-    return SchemaUri.isWellFormed(rel) ? SchemaUri.parse(rel) : null;
   }
 
   @Override

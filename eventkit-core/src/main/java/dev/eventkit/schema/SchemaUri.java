@@ -65,6 +65,24 @@ public final class SchemaUri implements Comparable<SchemaUri> {
   }
 
   /** Whether {@link #parse} would accept {@code text}. */
+  /**
+   * The schema stored at {@code relativePath} in a repository laid out as {@link #path()} describes
+   * ({@code vendor/name/format/1-0-0}, optionally with {@code .json}, or a relative name ending in {@code .json});
+   * empty when the path names no schema. Used by sources that enumerate a directory or a bucket.
+   */
+  public static java.util.Optional<SchemaUri> fromPath(String relativePath) {
+    String[] parts = relativePath.split("/");
+    if (parts.length == 4) {
+      String version = parts[3].endsWith(".json") ? parts[3].substring(0, parts[3].length() - 5) : parts[3];
+      String iglu = "iglu:" + parts[0] + "/" + parts[1] + "/" + parts[2] + "/" + version;
+      if (isWellFormed(iglu) && version.matches("[0-9]+-[0-9]+-[0-9]+")) {
+        return java.util.Optional.of(parse(iglu));
+      }
+    }
+    return relativePath.endsWith(".json") && isWellFormed(relativePath) ? java.util.Optional.of(parse(relativePath))
+        : java.util.Optional.empty();
+  }
+
   public static boolean isWellFormed(String text) {
     if (text == null) {
       return false;
