@@ -259,7 +259,7 @@ public final class BigQueryStreamingSink implements Sink {
       }
       WriteApi api;
       try {
-        api = WriteApi.connect(writeApiEmulatorHost, credentials);
+        api = WriteApi.connect(writeApiEmulatorHost, credentials, appendTimeout);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create the BigQuery Storage Write API client", e);
       }

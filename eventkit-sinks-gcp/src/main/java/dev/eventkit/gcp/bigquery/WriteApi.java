@@ -10,7 +10,9 @@ import com.google.cloud.bigquery.storage.v1.BigQueryWriteSettings;
 import com.google.cloud.bigquery.storage.v1.JsonStreamWriter;
 import com.google.cloud.bigquery.storage.v1.TableSchema;
 import io.grpc.ManagedChannelBuilder;
+import com.google.api.gax.retrying.RetrySettings;
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * The Storage Write API client of one sink, and the factory of its stream writers: against an emulator over a
@@ -29,8 +31,17 @@ final class WriteApi implements AutoCloseable {
     this.credentials = credentials;
   }
 
-  static WriteApi connect(String emulatorHost, Credentials credentials) throws IOException {
+  /**
+   * A client whose stream calls (create, get, finalise) make one attempt bounded by {@code callTimeout}: the
+   * client's default retries of UNAVAILABLE would stall a write for minutes while the dispatcher waits.
+   */
+  static WriteApi connect(String emulatorHost, Credentials credentials, Duration callTimeout) throws IOException {
     BigQueryWriteSettings.Builder settings = BigQueryWriteSettings.newBuilder();
+    RetrySettings once = RetrySettings.newBuilder().setMaxAttempts(1).setTotalTimeoutDuration(callTimeout)
+        .setInitialRpcTimeoutDuration(callTimeout).setMaxRpcTimeoutDuration(callTimeout).build();
+    settings.createWriteStreamSettings().setRetrySettings(once);
+    settings.getWriteStreamSettings().setRetrySettings(once);
+    settings.finalizeWriteStreamSettings().setRetrySettings(once);
     if (emulatorHost != null) {
       settings.setEndpoint(emulatorHost)
           .setCredentialsProvider(NoCredentialsProvider.create())
