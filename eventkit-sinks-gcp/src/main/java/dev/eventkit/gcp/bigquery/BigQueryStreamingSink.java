@@ -148,6 +148,7 @@ public final class BigQueryStreamingSink implements Sink {
     private int parallelism = 4;
     private Duration appendTimeout = Duration.ofSeconds(45);
     private Duration settleTimeout = Duration.ofMinutes(2);
+    private Boolean connectionPerAppend;
 
     private Builder(String dataset, String table) {
       this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -224,6 +225,12 @@ public final class BigQueryStreamingSink implements Sink {
       return this;
     }
 
+    /** Whether each Write API append opens its own connection; by default only against an emulator. */
+    Builder connectionPerAppend(boolean perAppend) {
+      this.connectionPerAppend = perAppend;
+      return this;
+    }
+
     /** Builds the sink; throws {@link IllegalArgumentException} or {@link IllegalStateException} naming a problem. */
     public BigQueryStreamingSink build() {
       if (!ID.matcher(dataset).matches() || !ID.matcher(table).matches()) {
@@ -265,7 +272,7 @@ public final class BigQueryStreamingSink implements Sink {
       }
       TableName tableName = TableName.of(project, dataset, table);
       // The emulator routes a connection's follow-up requests to an arbitrary stream: one connection per append.
-      boolean emulated = writeApiEmulatorHost != null;
+      boolean emulated = connectionPerAppend != null ? connectionPerAppend : writeApiEmulatorHost != null;
       if (mode == WriteMode.COMMITTED_STREAM) {
         return new BigQueryStreamingSink(name, mode, tableId,
             new CommittedStreamWriter(api, guard, tableName, appendTimeout, settleTimeout, emulated), api, 1);
