@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.Credentials;
+import com.google.cloud.BaseServiceException;
 import com.google.cloud.RetryOption;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryError;
@@ -68,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * larger lookback once.
  *
  * <p><b>Failures.</b> A job that fails is retried as one job per object, and an object that fails alone is marked
- * failed (reason code logged, never its content). Errors reaching BigQuery or GCS abort the run and leave the
+ * failed (reason code logged, never its content). Errors reaching BigQuery or GCS, and a job request refused as
+ * {@code invalid} (a configuration problem, such as a table whose schema differs), abort the run and leave the
  * manifests for the next one. Load jobs are atomic per job, so a failed job added no rows.
  *
  * <p>Thread-safe: runs are serialised. {@link #runOnce()} may be called directly (from a cron job, a test);
@@ -275,8 +277,9 @@ public final class BigQueryLoader implements AutoCloseable {
       } catch (BigQueryException e) {
         if (e.getCode() == 409) {
           job = bigQuery.getJob(id);
-        } else if (e.getCode() == 400) {
-          // The request itself was refused (the emulator also answers so for a missing object).
+        } else if (e.getCode() == 400 && !"invalid".equals(e.getReason())) {
+          // The service reports bad data as a failed job, and "invalid" on insert means a configuration problem
+          // (kept for the next run). The emulator answers other 400s on insert for bad or missing objects.
           refusal = e.getReason() != null ? e.getReason() : "HTTP 400";
         } else {
           throw e;
@@ -434,12 +437,12 @@ public final class BigQueryLoader implements AutoCloseable {
     }
   }
 
+  /** Names an error by type and code only: service messages can quote object content. */
   private static String describe(Throwable t) {
-    String m = t.getMessage();
-    if (m != null && m.indexOf('\n') >= 0) {
-      m = m.substring(0, m.indexOf('\n'));
+    if (t instanceof BaseServiceException e) {
+      return t.getClass().getSimpleName() + " " + e.getCode() + (e.getReason() != null ? " " + e.getReason() : "");
     }
-    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    return t.getClass().getSimpleName();
   }
 
   /** Stops the schedule (waiting for a running load up to the job timeout) and releases owned clients. */
