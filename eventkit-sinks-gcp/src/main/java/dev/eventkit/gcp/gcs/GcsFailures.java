@@ -63,7 +63,8 @@ final class GcsFailures {
       return seconds >= 0 ? Duration.ofSeconds(seconds) : null;
     } catch (NumberFormatException notSeconds) {
       try {
-        Duration d = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
+        Duration d = Duration.between(ZonedDateTime.now(),
+            ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
         return d.isNegative() ? Duration.ZERO : d;
       } catch (DateTimeParseException notDate) {
         return null;

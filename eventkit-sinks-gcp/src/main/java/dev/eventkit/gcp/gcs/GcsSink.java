@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * size knob. Keep {@code linger} well below the pipeline's write timeout (60 s by default); the builder caps it at
  * 30 s.
  *
- * <p><b>Replays never duplicate.</b> Two mechanisms, both derived from the content:
+ * <p><b>Replays do not duplicate.</b> Two mechanisms, both derived from the content:
  * <ol>
  *   <li>An object's name ends in a digest of its content and is created with an if-absent precondition, so
  *       writing the same events in the same order again (a retry after a failed or timed-out write, or the same
@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * A consequence of mechanism 2: an event whose id is already stored in the same hour partition, and is met while
  * the sink checks a replay, is not stored again. Ids are the clients' own event ids (or random UUIDs), so this is
- * the deduplication of a resent event.
+ * the deduplication of a resent event. Left open: a write the dispatcher abandons after its write timeout while
+ * the sink still holds it may be combined into another object than its retry.
  *
  * <p><b>Durability and failures.</b> All GCS calls run on one thread per sink, in arrival order; the client's
  * own retries are off because the dispatcher owns retries. A missing bucket is created on demand (unless

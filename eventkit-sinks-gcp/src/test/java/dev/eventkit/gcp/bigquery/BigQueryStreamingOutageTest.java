@@ -112,7 +112,8 @@ class BigQueryStreamingOutageTest {
 
       List<String> expected = new ArrayList<>(ids(during));
       expected.addAll(ids(after));
-      assertThat(storedIds(bigQuery, id)).as("each event once, none lost").containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(storedIds(bigQuery, id)).as("each event once, none lost")
+          .containsExactlyInAnyOrderElementsOf(expected);
     }
   }
 }

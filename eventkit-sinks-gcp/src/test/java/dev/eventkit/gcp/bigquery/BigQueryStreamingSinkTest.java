@@ -66,7 +66,8 @@ class BigQueryStreamingSinkTest {
   static List<Envelope> envelopes(String prefix, int count, Instant start) {
     List<Envelope> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      Envelope.Builder b = Envelope.builder().id(prefix + "-" + i).protocol("segment").stream(i % 2 == 0 ? "web" : "app")
+      Envelope.Builder b = Envelope.builder().id(prefix + "-" + i).protocol("segment")
+          .stream(i % 2 == 0 ? "web" : "app")
           .payloadJson("{\"type\":\"track\",\"event\":\"click\",\"n\":" + i + ",\"tags\":[\"a\",\"b\"]}")
           .receivedAt(start.plusSeconds(i)).collector(new CollectorInfo("eventkit-test", "0.1"));
       if (i % 2 == 0) {

@@ -117,7 +117,8 @@ class GcsSinkTest {
     assertThat(hour10).containsExactlyElementsOf(sent.subList(0, 2));
     assertThat(hour11).containsExactlyElementsOf(sent.subList(2, 5));
     // The stored bytes really are gzip (downloads may be transcoded, so fetch the raw bytes).
-    byte[] raw = storage.readAllBytes(blobs.get(0).getBlobId(), Storage.BlobSourceOption.shouldReturnRawInputStream(true));
+    byte[] raw = storage.readAllBytes(blobs.get(0).getBlobId(),
+        Storage.BlobSourceOption.shouldReturnRawInputStream(true));
     assertThat(raw[0] & 0xff).isEqualTo(0x1f);
     assertThat(raw[1] & 0xff).isEqualTo(0x8b);
   }
