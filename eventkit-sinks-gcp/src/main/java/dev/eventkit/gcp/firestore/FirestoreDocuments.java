@@ -15,7 +15,6 @@ import dev.eventkit.Violation;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -163,8 +162,7 @@ public final class FirestoreDocuments {
     switch (n.getNodeType()) {
       case OBJECT: {
         Map<String, Object> m = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : n.properties()) {
           String key = f.getKey();
           if (key.isEmpty() || (key.length() >= 4 && key.startsWith("__") && key.endsWith("__"))
               || key.getBytes(StandardCharsets.UTF_8).length > MAX_ID_BYTES) {

@@ -74,8 +74,8 @@ final class PubSubConnection implements AutoCloseable {
     return emulatorChannel != null ? NoCredentialsProvider.create() : credentials;
   }
 
-  /** Creates the topic unless it exists. */
-  void ensureTopic(String topic) {
+  /** Creates the topic unless it exists. Serialised in this process, so that two callers never race. */
+  synchronized void ensureTopic(String topic) {
     try {
       topicAdmin().createTopic(topic(topic));
       LOG.info("created Pub/Sub topic {}", topic);
@@ -84,8 +84,13 @@ final class PubSubConnection implements AutoCloseable {
     }
   }
 
-  /** Creates the subscription (and its topic, if that is missing too) unless it exists. */
-  void ensureSubscription(String subscription, String topic, Duration ackDeadline) {
+  /**
+   * Creates the subscription unless it exists; when the topic is missing too, creates it only if
+   * {@code createTopic} (publishers do; workers wait for a publisher, which creates both while none of its
+   * messages is in flight). Throws {@link NotFoundException} when the topic is missing and not to be created.
+   */
+  synchronized void ensureSubscription(String subscription, String topic, Duration ackDeadline,
+      boolean createTopic) {
     Subscription request = Subscription.newBuilder()
         .setName(subscription(subscription).toString())
         .setTopic(topic(topic).toString())
@@ -99,6 +104,9 @@ final class PubSubConnection implements AutoCloseable {
     } catch (AlreadyExistsException e) {
       // exists: fine
     } catch (NotFoundException e) {
+      if (!createTopic) {
+        throw e;
+      }
       ensureTopic(topic);
       try {
         subscriptionAdmin().createSubscription(request);
@@ -135,7 +143,7 @@ final class PubSubConnection implements AutoCloseable {
     }
   }
 
-  private synchronized TopicAdminClient topicAdmin() {
+  private TopicAdminClient topicAdmin() {
     requireOpen();
     if (topicAdmin == null) {
       try {
@@ -155,7 +163,7 @@ final class PubSubConnection implements AutoCloseable {
     return topicAdmin;
   }
 
-  private synchronized SubscriptionAdminClient subscriptionAdmin() {
+  private SubscriptionAdminClient subscriptionAdmin() {
     requireOpen();
     if (subscriptionAdmin == null) {
       try {

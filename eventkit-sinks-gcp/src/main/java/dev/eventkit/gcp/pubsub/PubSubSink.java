@@ -65,9 +65,14 @@ public final class PubSubSink implements Sink {
   private final boolean createTopicIfMissing;
   private final String ensuredSubscription;
   private final Duration ensuredAckDeadline;
+  private final Duration publishTimeout;
   private final Publisher publisher;
   private final ExecutorService admin;
   private final AtomicBoolean repairing = new AtomicBoolean();
+  /** Publishes sent and not yet answered; a topic is recreated only when none is left. */
+  private final AtomicInteger outstanding = new AtomicInteger();
+  /** Set while a missing topic is being recreated: writes then fail fast instead of publishing. */
+  private volatile boolean topicGone;
   private volatile boolean closed;
   private volatile boolean warnedMissingTopic;
 
@@ -81,6 +86,7 @@ public final class PubSubSink implements Sink {
     this.createTopicIfMissing = b.createTopicIfMissing;
     this.ensuredSubscription = b.ensuredSubscription;
     this.ensuredAckDeadline = b.ensuredAckDeadline;
+    this.publishTimeout = b.publishTimeout;
     this.admin = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "eventkit-pubsub-admin-" + name);
       t.setDaemon(true);
@@ -147,6 +153,11 @@ public final class PubSubSink implements Sink {
       result.complete(WriteResult.success());
       return result;
     }
+    if (topicGone) {
+      topicMissing();
+      result.complete(WriteResult.failed(Failure.retryable("Pub/Sub topic is being recreated")));
+      return result;
+    }
     Map<Integer, Failure> failures = new ConcurrentHashMap<>();
     AtomicInteger pending = new AtomicInteger(batch.size());
     Runnable oneDone = () -> {
@@ -171,10 +182,12 @@ public final class PubSubSink implements Sink {
         continue;
       }
       ApiFuture<String> published;
+      outstanding.incrementAndGet();
       try {
         published = publisher.publish(message);
       } catch (RuntimeException e) {
         // The publisher is shutting down.
+        outstanding.decrementAndGet();
         failures.put(index, Failure.retryable("publisher unavailable: " + e.getClass().getSimpleName()));
         oneDone.run();
         continue;
@@ -182,11 +195,13 @@ public final class PubSubSink implements Sink {
       ApiFutures.addCallback(published, new ApiFutureCallback<String>() {
         @Override
         public void onSuccess(String messageId) {
+          outstanding.decrementAndGet();
           oneDone.run();
         }
 
         @Override
         public void onFailure(Throwable error) {
+          outstanding.decrementAndGet();
           failures.put(index, RpcFailures.classify(error));
           if (!message.getOrderingKey().isEmpty()) {
             // A failed publish pauses its ordering key; resume it so that the retry can go out.
@@ -203,7 +218,11 @@ public final class PubSubSink implements Sink {
     return result;
   }
 
-  /** Recreates the topic (and the queue's subscription) in the background, once at a time. */
+  /**
+   * Recreates the topic (and the queue's subscription) in the background, once at a time. Until that is done no
+   * new message is published, and the topic is created only once no publish of this sink is in flight: a message
+   * that reached a new topic before its subscription existed would be acknowledged and then kept by nobody.
+   */
   private void topicMissing() {
     if (!createTopicIfMissing) {
       if (!warnedMissingTopic) {
@@ -212,13 +231,23 @@ public final class PubSubSink implements Sink {
       }
       return;
     }
+    topicGone = true;
     if (closed || !repairing.compareAndSet(false, true)) {
       return;
     }
     try {
       admin.execute(() -> {
         try {
-          ensureTopic();
+          long deadline = System.nanoTime() + publishTimeout.multipliedBy(2).toNanos();
+          while (outstanding.get() > 0 && System.nanoTime() < deadline && !closed) {
+            Thread.sleep(10);
+          }
+          if (outstanding.get() == 0) {
+            ensureTopic();
+            topicGone = false;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
           LOG.warn("cannot create Pub/Sub topic {}: {}", topic, RpcFailures.classify(e).reason());
         } finally {
@@ -234,7 +263,7 @@ public final class PubSubSink implements Sink {
   void ensureTopic() {
     connection.ensureTopic(topic);
     if (ensuredSubscription != null) {
-      connection.ensureSubscription(ensuredSubscription, topic, ensuredAckDeadline);
+      connection.ensureSubscription(ensuredSubscription, topic, ensuredAckDeadline, true);
     }
   }
 

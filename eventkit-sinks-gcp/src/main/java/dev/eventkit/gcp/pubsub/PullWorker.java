@@ -96,7 +96,7 @@ final class PullWorker implements Runnable {
         }
         if (code == StatusCode.Code.NOT_FOUND && createIfMissing) {
           try {
-            connection.ensureSubscription(subscription, topic, ackDeadline);
+            connection.ensureSubscription(subscription, topic, ackDeadline, false);
             continue;
           } catch (RuntimeException createFailed) {
             code = RpcFailures.code(createFailed);

@@ -98,7 +98,11 @@ public final class FirestoreTesting implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    firestore.close();
+  public void close() {
+    try {
+      firestore.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the test's Firestore client failed", e);
+    }
   }
 }

@@ -100,6 +100,7 @@ class EmulatorRestartTest {
       Set<String> missing = new HashSet<>(accepted);
       missing.removeAll(ids(warehouse.envelopes()));
       assertThat(accepted.subList(0, (int) acknowledged)).containsAll(missing);
+      assertThat(worker.status().sinks().get(0).delivered()).isGreaterThanOrEqualTo(mustArrive.size());
       LOG.info("Pub/Sub restart: {} accepted, {} acknowledged by Pub/Sub before it stopped, {} of those lost with "
           + "the emulator's memory, all {} others delivered", accepted.size(), acknowledged, missing.size(),
           mustArrive.size());
@@ -221,13 +222,17 @@ class EmulatorRestartTest {
       }
     }
 
-    void stop() throws InterruptedException {
+    void stop() {
       stop.set(true);
-      thread.join(TimeUnit.SECONDS.toMillis(60));
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(60));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       stop();
     }
   }
