@@ -25,7 +25,8 @@ import java.util.function.Predicate;
  * Wires a {@link Pipeline}. Not thread-safe; {@link #build()} validates the whole configuration and throws
  * {@link IllegalStateException} naming what is wrong.
  *
- * <p>Required: a {@link #ringBuffer log} and at least one {@link #sink sink}. Defaults: {@link AsyncQueue} with 4
+ * <p>Required: a {@link #ringBuffer log} and at least one {@link #sink sink} — none (and no invalid or dead-letter
+ * sink) when the {@link #queue queue} forwards the log elsewhere ({@link Queue#deliversToSinks()} false). Defaults: {@link AsyncQueue} with 4
  * workers, {@link RetryPolicy#exponential()} for every sink, the Segment-compatible input when no input is added,
  * no validator (events are marked not validated), batches of 500, a 10 s shutdown drain, {@link CountingMetrics}. Without an
  * {@link #invalidSink invalid sink}, invalid events go to the regular sinks, marked invalid — never dropped.
@@ -129,8 +130,13 @@ public final class PipelineBuilder {
       throw new IllegalStateException("a ring buffer is required: SqliteRingBuffer.at(path), or "
           + "new InMemoryRingBuffer() where losing events on exit is acceptable");
     }
-    if (sinks.isEmpty()) {
+    boolean delivers = queue == null || queue.deliversToSinks();
+    if (delivers && sinks.isEmpty()) {
       throw new IllegalStateException("at least one sink is required");
+    }
+    if (!delivers && (!sinks.isEmpty() || invalidSink != null || deadLetterSink != null)) {
+      throw new IllegalStateException("the queue delivers elsewhere (it only forwards the log), so sinks given "
+          + "here would never receive events; configure them where the queue's events are consumed");
     }
     if (batchSize < 1 || batchSize > 100_000) {
       throw new IllegalStateException("batchSize must be between 1 and 100000");

@@ -25,6 +25,15 @@ public interface Queue extends AutoCloseable {
    */
   boolean drain(long sequence, Duration timeout) throws InterruptedException;
 
+  /**
+   * Whether this queue delivers to the pipeline's own sinks. A queue that only forwards the log elsewhere (a
+   * publish-only distributed queue on a collector host, whose workers run on other hosts) returns false, and a
+   * pipeline over it is built without sinks.
+   */
+  default boolean deliversToSinks() {
+    return true;
+  }
+
   /** Each target's delivery state. */
   List<SinkStatus> status();
 

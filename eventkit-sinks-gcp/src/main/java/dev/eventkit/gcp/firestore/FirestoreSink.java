@@ -1,0 +1,302 @@
+package dev.eventkit.gcp.firestore;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
+import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.rpc.ApiException;
+import com.google.cloud.firestore.BulkWriter;
+import com.google.cloud.firestore.BulkWriterOptions;
+import com.google.cloud.firestore.DocumentReference;
+import com.google.cloud.firestore.Firestore;
+import com.google.cloud.firestore.FirestoreException;
+import com.google.cloud.firestore.FirestoreOptions;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.eventkit.Envelope;
+import dev.eventkit.sink.Failure;
+import dev.eventkit.sink.Sink;
+import dev.eventkit.sink.WriteResult;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores each event as a Firestore document ({@link FirestoreDocuments} describes the fields) whose id is the
+ * event id, in one collection per stream ({@code <prefix><stream>}, prefix {@code events_} by default).
+ *
+ * <p>Replays are idempotent: a document is set (overwritten), never added, so an event delivered twice — after a
+ * crash, or by two workers — is still one document. Two events with the same id in one batch leave the later one.
+ *
+ * <p>Writes go through a {@link BulkWriter} per batch (non-atomic, in parallel, without client-side throttling);
+ * the sink itself never retries. Transient failures (unavailable, deadline, contention, quota) are reported per
+ * document as retryable ({@link WriteResult#partial}). When Firestore refuses a document as malformed or too large
+ * (over 1 MiB), the batch is refused as a whole for good: Firestore may fail a document's neighbours in the same
+ * request with it, and a whole-batch refusal makes the pipeline split the batch until the bad document stands
+ * alone and goes to the dead-letter sink. An event id too long for a document id fails alone and for good.
+ *
+ * <p>Connection: Application Default Credentials by default; with {@link Builder#emulatorHost} the emulator. Note
+ * that the Firestore client also honours {@code FIRESTORE_EMULATOR_HOST} from the environment by itself.
+ *
+ * <p>Thread-safe: writes may overlap.
+ */
+public final class FirestoreSink implements Sink {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FirestoreSink.class);
+
+  private final String name;
+  private final String collectionPrefix;
+  private final Firestore firestore;
+  private final boolean ownsClient;
+  private final ScheduledExecutorService writerExecutor;
+  private volatile boolean closed;
+
+  private FirestoreSink(Builder b) {
+    this.name = b.name;
+    this.collectionPrefix = b.collectionPrefix;
+    AtomicInteger threads = new AtomicInteger();
+    this.writerExecutor = Executors.newScheduledThreadPool(2, r -> {
+      Thread t = new Thread(r, "eventkit-firestore-" + b.name + "-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    if (b.firestore != null) {
+      this.firestore = b.firestore;
+      this.ownsClient = false;
+    } else {
+      FirestoreOptions.Builder o = FirestoreOptions.newBuilder().setProjectId(b.projectId);
+      if (b.databaseId != null) {
+        o.setDatabaseId(b.databaseId);
+      }
+      if (b.emulatorHost != null) {
+        // The client then uses plaintext and the emulator's own credentials. Setting no-credentials as well would
+        // make it talk to the real service instead.
+        o.setEmulatorHost(b.emulatorHost);
+      } else if (b.credentials != null) {
+        o.setCredentialsProvider(b.credentials);
+      }
+      this.firestore = o.build().getService();
+      this.ownsClient = true;
+    }
+  }
+
+  /** A builder for a sink writing to the default database of project {@code projectId}. */
+  public static Builder builder(String projectId) {
+    return new Builder(projectId);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** The collection a stream's events are stored in. */
+  public String collectionFor(String stream) {
+    return FirestoreDocuments.collectionId(collectionPrefix, stream);
+  }
+
+  /** The document an event is stored as. */
+  public DocumentReference documentFor(Envelope e) {
+    return firestore.collection(collectionFor(e.stream())).document(FirestoreDocuments.documentId(e.id()));
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> write(List<Envelope> batch) {
+    if (closed) {
+      return CompletableFuture.completedFuture(WriteResult.failed(Failure.retryable("sink is closed")));
+    }
+    if (batch.isEmpty()) {
+      return CompletableFuture.completedFuture(WriteResult.success());
+    }
+    Map<Integer, Failure> failures = new ConcurrentHashMap<>();
+    // One write per document: BulkWriter refuses the same document twice in a batch, and the later event wins.
+    Map<String, Integer> lastIndexByPath = new LinkedHashMap<>();
+    Map<String, List<Integer>> indicesByPath = new HashMap<>();
+    Map<String, DocumentReference> refs = new HashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      Envelope e = batch.get(i);
+      String docId = FirestoreDocuments.documentId(e.id());
+      String collection = collectionFor(e.stream());
+      if (!FirestoreDocuments.fits(docId) || !FirestoreDocuments.fits(collection)) {
+        failures.put(i, Failure.permanent("event id or stream too long for a Firestore id"));
+        continue;
+      }
+      DocumentReference ref = firestore.collection(collection).document(docId);
+      String path = ref.getPath();
+      refs.put(path, ref);
+      lastIndexByPath.put(path, i);
+      indicesByPath.computeIfAbsent(path, k -> new ArrayList<>()).add(i);
+    }
+    if (lastIndexByPath.isEmpty()) {
+      return CompletableFuture.completedFuture(WriteResult.partial(failures));
+    }
+    CompletableFuture<WriteResult> result = new CompletableFuture<>();
+    // The writers share the sink's executor, so a finished writer holds nothing and needs no close (which would
+    // block, and deadlock when called from the writer's own callback).
+    BulkWriter writer = firestore.bulkWriter(BulkWriterOptions.builder()
+        .setThrottlingEnabled(false).setExecutor(writerExecutor).build());
+    // The pipeline owns retries (with backoff, dead letters and status); the writer must not retry on its own.
+    writer.addWriteErrorListener(error -> false);
+    AtomicInteger pending = new AtomicInteger(lastIndexByPath.size());
+    AtomicBoolean refusedByServer = new AtomicBoolean();
+    int documents = lastIndexByPath.size();
+    Runnable oneDone = () -> {
+      if (pending.decrementAndGet() == 0) {
+        if (refusedByServer.get() && documents > 1) {
+          // Firestore may refuse a whole request for one bad document (the emulator does), failing its neighbours
+          // too. Refusing the batch as a whole makes the pipeline halve it until the bad documents stand alone;
+          // documents already written are simply set again.
+          result.complete(WriteResult.failed(Failure.permanent("Firestore refused a document of the batch")));
+        } else {
+          result.complete(WriteResult.partial(failures));
+        }
+      }
+    };
+    for (Map.Entry<String, Integer> doc : lastIndexByPath.entrySet()) {
+      List<Integer> indices = indicesByPath.get(doc.getKey());
+      ApiFuture<com.google.cloud.firestore.WriteResult> written;
+      try {
+        written = writer.set(refs.get(doc.getKey()), FirestoreDocuments.toDocument(batch.get(doc.getValue())));
+      } catch (RuntimeException e) {
+        // The client refused the document before sending it (a value it cannot encode).
+        for (int i : indices) {
+          failures.put(i, Failure.permanent("document refused: " + e.getClass().getSimpleName()));
+        }
+        oneDone.run();
+        continue;
+      }
+      ApiFutures.addCallback(written, new ApiFutureCallback<com.google.cloud.firestore.WriteResult>() {
+        @Override
+        public void onSuccess(com.google.cloud.firestore.WriteResult r) {
+          oneDone.run();
+        }
+
+        @Override
+        public void onFailure(Throwable error) {
+          Failure f = classify(error);
+          if (!f.retryable()) {
+            refusedByServer.set(true);
+          }
+          for (int i : indices) {
+            failures.put(i, f);
+          }
+          oneDone.run();
+        }
+      }, MoreExecutors.directExecutor());
+    }
+    writer.flush();
+    return result;
+  }
+
+  /** Only a refused document is permanent; the service being away, slow or busy is worth retrying. */
+  static Failure classify(Throwable error) {
+    Status.Code code = null;
+    for (Throwable t = error; t != null && code == null; t = t.getCause()) {
+      if (t instanceof FirestoreException && ((FirestoreException) t).getStatus() != null) {
+        code = ((FirestoreException) t).getStatus().getCode();
+      } else if (t instanceof ApiException) {
+        code = Status.Code.valueOf(((ApiException) t).getStatusCode().getCode().name());
+      } else if (t instanceof io.grpc.StatusRuntimeException) {
+        code = ((io.grpc.StatusRuntimeException) t).getStatus().getCode();
+      }
+    }
+    String reason = code != null ? "Firestore " + code : error.getClass().getSimpleName();
+    return code == Status.Code.INVALID_ARGUMENT ? Failure.permanent(reason) : Failure.retryable(reason);
+  }
+
+  /** Closes the client, unless it was given by the caller. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    writerExecutor.shutdown();
+    if (ownsClient) {
+      try {
+        firestore.close();
+      } catch (Exception e) {
+        LOG.warn("closing the Firestore client of sink {} failed: {}", name, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Configures a {@link FirestoreSink}; not thread-safe. Defaults: name {@code firestore}, the {@code (default)}
+   * database, collections {@code events_<stream>}, Application Default Credentials. {@link #build()} throws
+   * {@link IllegalArgumentException} for a missing project or a prefix Firestore cannot use.
+   */
+  public static final class Builder {
+    private final String projectId;
+    private String name = "firestore";
+    private String databaseId;
+    private String emulatorHost;
+    private CredentialsProvider credentials;
+    private String collectionPrefix = "events_";
+    private Firestore firestore;
+
+    private Builder(String projectId) {
+      this.projectId = projectId;
+    }
+
+    /** The sink's name (and so its cursor's name in the log). */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /** A named database instead of {@code (default)}. */
+    public Builder databaseId(String databaseId) {
+      this.databaseId = Objects.requireNonNull(databaseId, "databaseId");
+      return this;
+    }
+
+    /** Talk to the Firestore emulator at {@code host:port}. */
+    public Builder emulatorHost(String hostAndPort) {
+      this.emulatorHost = hostAndPort;
+      return this;
+    }
+
+    /** Credentials other than Application Default Credentials (ignored with an emulator). */
+    public Builder credentialsProvider(CredentialsProvider credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    /** Collections are named prefix + stream; the prefix may be empty. */
+    public Builder collectionPrefix(String prefix) {
+      this.collectionPrefix = Objects.requireNonNull(prefix, "collectionPrefix");
+      return this;
+    }
+
+    /** Uses a client the caller configured and closes; project, database and connection settings are then its. */
+    public Builder firestore(Firestore firestore) {
+      this.firestore = Objects.requireNonNull(firestore, "firestore");
+      return this;
+    }
+
+    public FirestoreSink build() {
+      if (firestore == null && (projectId == null || projectId.isBlank())) {
+        throw new IllegalArgumentException("a Google Cloud project id is required");
+      }
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("the sink name must not be blank");
+      }
+      if (collectionPrefix.contains("/")) {
+        throw new IllegalArgumentException("collectionPrefix must not contain '/'");
+      }
+      return new FirestoreSink(this);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.eventkit.gcp.firestore;
+
+import com.google.cloud.firestore.DocumentSnapshot;
+import com.google.cloud.firestore.Firestore;
+import com.google.cloud.firestore.FirestoreOptions;
+import com.google.cloud.firestore.QueryDocumentSnapshot;
+import dev.eventkit.Envelope;
+import dev.eventkit.gcp.testing.TestServers;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+/** Reads what the Firestore sink wrote, straight from the emulator, with a client of the test's own. */
+public final class FirestoreTesting implements AutoCloseable {
+
+  private final Firestore firestore;
+
+  private FirestoreTesting(Firestore firestore) {
+    this.firestore = firestore;
+  }
+
+  /** Starts the emulator if needed (failing loudly when it cannot) and connects to it. */
+  public static FirestoreTesting connect() {
+    TestServers.start("firestore");
+    return new FirestoreTesting(FirestoreOptions.newBuilder()
+        .setProjectId(TestServers.projectId())
+        .setEmulatorHost(TestServers.get("FIRESTORE_EMULATOR_HOST"))
+        .build().getService());
+  }
+
+  /** A collection prefix no other test run uses. */
+  public static String uniquePrefix(String name) {
+    return name + "_" + UUID.randomUUID().toString().substring(0, 8) + "_";
+  }
+
+  public Firestore client() {
+    return firestore;
+  }
+
+  /** Every document of a collection, by document id. */
+  public Map<String, Map<String, Object>> documents(String collection) throws Exception {
+    Map<String, Map<String, Object>> out = new HashMap<>();
+    for (QueryDocumentSnapshot d : firestore.collection(collection).get().get().getDocuments()) {
+      out.put(d.getId(), d.getData());
+    }
+    return out;
+  }
+
+  public DocumentSnapshot document(String collection, String id) throws Exception {
+    return firestore.collection(collection).document(id).get().get();
+  }
+
+  /** Polls a collection until its documents satisfy the condition. */
+  public Map<String, Map<String, Object>> await(String collection,
+      Predicate<Map<String, Map<String, Object>>> condition, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, Map<String, Object>> docs = Map.of();
+    while (System.nanoTime() < deadline) {
+      try {
+        docs = documents(collection);
+        if (condition.test(docs)) {
+          return docs;
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        // The emulator is restarting: try again.
+      }
+      Thread.sleep(200);
+    }
+    throw new TimeoutException(collection + " holds " + docs.size() + " document(s); condition unmet");
+  }
+
+  /** The envelope as Firestore gives it back: timestamps cut to microseconds. */
+  public static Envelope asStored(Envelope e) {
+    Envelope.Builder b = e.toBuilder().receivedAt(e.receivedAt().truncatedTo(ChronoUnit.MICROS));
+    if (e.sentAt() != null) {
+      b.sentAt(e.sentAt().truncatedTo(ChronoUnit.MICROS));
+    }
+    return b.build();
+  }
+
+  public static List<String> ids(List<Envelope> envelopes) {
+    List<String> out = new ArrayList<>();
+    for (Envelope e : envelopes) {
+      out.add(e.id());
+    }
+    return out;
+  }
+
+  static Instant micros(Instant i) {
+    return i.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  @Override
+  public void close() {
+    try {
+      firestore.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the test's Firestore client failed", e);
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package dev.eventkit.gcp.pubsub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.Pipeline;
+import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.gcp.firestore.FirestoreTesting;
+import dev.eventkit.gcp.testing.TestServers;
+import dev.eventkit.http.Collector;
+import dev.eventkit.testing.LocalServer;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Distributed mode end to end: two collectors (each its own SQLite log, publish-only queue, real HTTP) publish to
+ * one topic; two worker JVMs share one subscription and deliver to Firestore and to a file sink. One worker is
+ * killed with SIGKILL mid-stream. Every accepted event must end up exactly once in Firestore (one document per
+ * event id) and at least once in the file sinks. The file sink stands in for the "at least once, deduplicable"
+ * warehouse sink (BigQuery is built elsewhere).
+ */
+class DistributedModeTest {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedModeTest.class);
+  private static final int REQUESTS_PER_COLLECTOR = 40;
+  private static final int EVENTS_PER_REQUEST = 25;
+
+  private static FirestoreTesting firestore;
+
+  @BeforeAll
+  static void servers() {
+    TestServers.start("pubsub", "firestore");
+    firestore = FirestoreTesting.connect();
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    firestore.close();
+  }
+
+  @Test
+  void everyAcceptedEventLandsOnceInFirestoreAndAtLeastOnceInTheFileSinkThoughAWorkerIsKilled(@TempDir Path dir)
+      throws Exception {
+    String project = TestServers.projectId();
+    String topic = PubSubTesting.unique("dist");
+    String subscription = PubSubTesting.unique("workers");
+    String prefix = FirestoreTesting.uniquePrefix("dist");
+    Duration ackDeadline = Duration.ofSeconds(10);
+
+    List<WorkerProcess> workers = new ArrayList<>();
+    List<Pipeline> collectors = new ArrayList<>();
+    List<LocalServer> servers = new ArrayList<>();
+    try {
+      for (int w = 0; w < 2; w++) {
+        workers.add(WorkerProcess.start(List.of("project=" + project,
+            "pubsub=" + TestServers.get("PUBSUB_EMULATOR_HOST"),
+            "firestore=" + TestServers.get("FIRESTORE_EMULATOR_HOST"),
+            "topic=" + topic, "subscription=" + subscription, "prefix=" + prefix,
+            "dir=" + dir.resolve("files-" + w), "loops=2", "ackDeadline=" + ackDeadline.toSeconds(),
+            "delayMillis=150"), dir.resolve("worker-" + w + ".log")));
+      }
+      for (WorkerProcess w : workers) {
+        w.awaitReady();
+      }
+      for (int c = 0; c < 2; c++) {
+        Pipeline collector = Pipeline.builder()
+            .ringBuffer(SqliteRingBuffer.at(dir.resolve("collector-" + c + ".db")))
+            .queue(PubSubQueue.builder(project).emulatorHost(TestServers.get("PUBSUB_EMULATOR_HOST"))
+                .role(PubSubQueue.Role.PUBLISHER).topic(topic).subscription(subscription)
+                .ackDeadline(ackDeadline).build())
+            .build().start();
+        collectors.add(collector);
+        servers.add(new LocalServer(Collector.create(collector)));
+      }
+
+      // Each collector takes its own stream over HTTP; an id counts as accepted when its request got a 2xx.
+      Map<String, Set<String>> accepted = new ConcurrentHashMap<>();
+      CountDownLatch halfSent = new CountDownLatch(2);
+      CountDownLatch killed = new CountDownLatch(1);
+      List<Thread> senders = new ArrayList<>();
+      for (int c = 0; c < 2; c++) {
+        String stream = c == 0 ? "web" : "app";
+        LocalServer server = servers.get(c);
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        accepted.put(stream, ids);
+        Thread t = new Thread(() -> send(server, stream, ids, halfSent, killed), "sender-" + stream);
+        senders.add(t);
+        t.start();
+      }
+
+      // Mid-stream: once worker 0 has delivered something, kill it while it holds batches in flight.
+      assertThat(halfSent.await(60, TimeUnit.SECONDS)).isTrue();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (fileIds(dir.resolve("files-0")).size() < 150 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      int beforeKill = fileIds(dir.resolve("files-0")).size();
+      assertThat(beforeKill).as("worker 0 delivered before it was killed").isPositive();
+      workers.get(0).kill();
+      assertThat(workers.get(0).isAlive()).isFalse();
+      killed.countDown();
+      for (Thread t : senders) {
+        t.join(TimeUnit.MINUTES.toMillis(2));
+      }
+      int total = accepted.get("web").size() + accepted.get("app").size();
+      assertThat(total).isEqualTo(2 * REQUESTS_PER_COLLECTOR * EVENTS_PER_REQUEST);
+      for (Pipeline c : collectors) {
+        assertThat(c.flush(Duration.ofSeconds(60))).as("everything accepted is published").isTrue();
+      }
+
+      // Exactly once in Firestore: one document per accepted id, no other documents.
+      for (String stream : List.of("web", "app")) {
+        Set<String> want = accepted.get(stream);
+        Map<String, Map<String, Object>> docs = firestore.await(prefix + stream,
+            d -> d.keySet().containsAll(want), Duration.ofSeconds(90));
+        assertThat(docs.keySet()).isEqualTo(want);
+        for (Map.Entry<String, Map<String, Object>> d : docs.entrySet()) {
+          assertThat(d.getValue().get("id")).isEqualTo(d.getKey());
+          assertThat(d.getValue().get("stream")).isEqualTo(stream);
+        }
+      }
+
+      // At least once in the file sinks of both workers together, deduplicable by id, nothing else.
+      Set<String> all = new HashSet<>(accepted.get("web"));
+      all.addAll(accepted.get("app"));
+      List<String> lines = new ArrayList<>(fileIds(dir.resolve("files-0")));
+      long deadlineFiles = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      Set<String> inFiles = new HashSet<>();
+      while (System.nanoTime() < deadlineFiles) {
+        lines = new ArrayList<>(fileIds(dir.resolve("files-0")));
+        lines.addAll(fileIds(dir.resolve("files-1")));
+        inFiles = new HashSet<>(lines);
+        if (inFiles.containsAll(all)) {
+          break;
+        }
+        Thread.sleep(200);
+      }
+      assertThat(inFiles).isEqualTo(all);
+      LOG.info("distributed run: {} events accepted, worker 0 delivered {} line(s) before SIGKILL; file sinks hold "
+          + "{} line(s), {} of them replays", total, beforeKill, lines.size(), lines.size() - inFiles.size());
+
+      assertThat(workers.get(1).closeGracefully()).as("the surviving worker shuts down cleanly").isTrue();
+    } finally {
+      for (LocalServer s : servers) {
+        s.close();
+      }
+      for (Pipeline c : collectors) {
+        c.close();
+      }
+      for (WorkerProcess w : workers) {
+        w.close();
+      }
+    }
+  }
+
+  private static void send(LocalServer server, String stream, Set<String> acceptedIds, CountDownLatch halfSent,
+      CountDownLatch killed) {
+    try {
+      for (int r = 0; r < REQUESTS_PER_COLLECTOR; r++) {
+        if (r == REQUESTS_PER_COLLECTOR / 2) {
+          halfSent.countDown();
+          killed.await(90, TimeUnit.SECONDS);
+        }
+        List<String> ids = new ArrayList<>();
+        StringBuilder body = new StringBuilder("[");
+        for (int i = 0; i < EVENTS_PER_REQUEST; i++) {
+          String id = stream + "-" + r + "-" + i;
+          ids.add(id);
+          body.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"event\":\"Played\",\"userId\":\"u")
+              .append(i).append("\",\"messageId\":\"").append(id).append("\",\"properties\":{\"n\":").append(i)
+              .append("}}");
+        }
+        body.append(']');
+        HttpResponse<String> response = server.post("/collect/" + stream, "application/json", body.toString());
+        if (response.statusCode() / 100 == 2) {
+          acceptedIds.addAll(ids);
+        } else {
+          LOG.warn("request refused: {} {}", response.statusCode(), response.body());
+        }
+        Thread.sleep(15);
+      }
+    } catch (Exception e) {
+      LOG.error("sender failed", e);
+    }
+  }
+
+  /** Ids in a file sink's directory, one per complete line (a line cut by the kill is skipped). */
+  private static List<String> fileIds(Path dir) throws Exception {
+    List<String> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".ndjson")).sorted().toList();
+    }
+    for (Path f : files) {
+      String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
+      int end = text.lastIndexOf('\n');
+      if (end < 0) {
+        continue;
+      }
+      for (String line : text.substring(0, end).split("\n")) {
+        out.add(EnvelopeCodec.decode(line.getBytes(StandardCharsets.UTF_8)).id());
+      }
+    }
+    return out;
+  }
+}
