@@ -1,5 +1,11 @@
 package dev.eventkit.gcp.pubsub;
 
+import com.google.cloud.NoCredentials;
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryOptions;
+import com.google.cloud.bigquery.FieldValueList;
+import com.google.cloud.bigquery.TableId;
+import dev.eventkit.gcp.bigquery.EnvelopeRow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.EnvelopeCodec;
@@ -33,10 +39,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Distributed mode end to end: two collectors (each its own SQLite log, publish-only queue, real HTTP) publish to
- * one topic; two worker JVMs share one subscription and deliver to Firestore and to a file sink. One worker is
- * killed with SIGKILL mid-stream. Every accepted event must end up exactly once in Firestore (one document per
- * event id) and at least once in the file sinks. The file sink stands in for the "at least once, deduplicable"
- * warehouse sink (BigQuery is built elsewhere).
+ * one topic; two worker JVMs share one subscription and deliver to Firestore, to BigQuery (Storage Write API,
+ * default stream) and to a file sink the test watches for progress. One worker is killed with SIGKILL mid-stream.
+ * Every accepted event must end up exactly once in Firestore (one document per event id) and at least once —
+ * deduplicable by event id — in BigQuery and in the file sinks.
  */
 class DistributedModeTest {
 
@@ -48,7 +54,7 @@ class DistributedModeTest {
 
   @BeforeAll
   static void servers() {
-    TestServers.start("pubsub", "firestore");
+    TestServers.start("pubsub", "firestore", "gcs", "bigquery");
     firestore = FirestoreTesting.connect();
   }
 
@@ -58,13 +64,15 @@ class DistributedModeTest {
   }
 
   @Test
-  void everyAcceptedEventLandsOnceInFirestoreAndAtLeastOnceInTheFileSinkThoughAWorkerIsKilled(@TempDir Path dir)
+  void everyAcceptedEventLandsOnceInFirestoreAndAtLeastOnceInBigQueryThoughAWorkerIsKilled(@TempDir Path dir)
       throws Exception {
     String project = TestServers.projectId();
     String topic = PubSubTesting.unique("dist");
     String subscription = PubSubTesting.unique("workers");
     String prefix = FirestoreTesting.uniquePrefix("dist");
     Duration ackDeadline = Duration.ofSeconds(10);
+    String dataset = "dist_" + ProcessHandle.current().pid() + "_" + System.nanoTime() % 1_000_000;
+    String table = "events_" + dataset;
 
     List<WorkerProcess> workers = new ArrayList<>();
     List<Pipeline> collectors = new ArrayList<>();
@@ -75,6 +83,9 @@ class DistributedModeTest {
             "pubsub=" + TestServers.get("PUBSUB_EMULATOR_HOST"),
             "firestore=" + TestServers.get("FIRESTORE_EMULATOR_HOST"),
             "topic=" + topic, "subscription=" + subscription, "prefix=" + prefix,
+            "bigquery=" + TestServers.get("BIGQUERY_EMULATOR_HOST"),
+            "bigqueryGrpc=" + TestServers.get("BIGQUERY_EMULATOR_GRPC_HOST"),
+            "dataset=" + dataset, "table=" + table,
             "dir=" + dir.resolve("files-" + w), "loops=2", "ackDeadline=" + ackDeadline.toSeconds(),
             "delayMillis=150"), dir.resolve("worker-" + w + ".log")));
       }
@@ -157,6 +168,28 @@ class DistributedModeTest {
       assertThat(inFiles).isEqualTo(all);
       LOG.info("distributed run: {} events accepted, worker 0 delivered {} line(s) before SIGKILL; file sinks hold "
           + "{} line(s), {} of them replays", total, beforeKill, lines.size(), lines.size() - inFiles.size());
+
+      // At least once in BigQuery, deduplicable by event id: the distinct ids are exactly the accepted ones.
+      BigQuery bigQuery = BigQueryOptions.newBuilder().setHost(TestServers.get("BIGQUERY_EMULATOR_HOST"))
+          .setProjectId(project).setCredentials(NoCredentials.getInstance()).build().getService();
+      List<String> rows = new ArrayList<>();
+      Set<String> inWarehouse = new HashSet<>();
+      long deadlineRows = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() < deadlineRows) {
+        rows.clear();
+        for (FieldValueList row : bigQuery.listTableData(TableId.of(project, dataset, table),
+            EnvelopeRow.schema()).iterateAll()) {
+          rows.add(EnvelopeRow.fromFieldValues(row).id());
+        }
+        inWarehouse = new HashSet<>(rows);
+        if (inWarehouse.containsAll(all)) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      assertThat(inWarehouse).isEqualTo(all);
+      LOG.info("BigQuery holds {} row(s) for {} distinct event(s): {} replayed row(s), removable by event_id",
+          rows.size(), inWarehouse.size(), rows.size() - inWarehouse.size());
 
       assertThat(workers.get(1).closeGracefully()).as("the surviving worker shuts down cleanly").isTrue();
     } finally {

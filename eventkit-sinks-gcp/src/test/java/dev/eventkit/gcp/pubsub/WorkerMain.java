@@ -2,6 +2,9 @@ package dev.eventkit.gcp.pubsub;
 
 import dev.eventkit.Envelope;
 import dev.eventkit.Pipeline;
+import dev.eventkit.PipelineBuilder;
+import dev.eventkit.gcp.bigquery.BigQueryStreamingSink;
+import dev.eventkit.gcp.bigquery.WriteMode;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.gcp.firestore.FirestoreSink;
 import dev.eventkit.sink.FileSink;
@@ -17,10 +20,11 @@ import java.util.concurrent.CompletionException;
 
 /**
  * A worker host in a JVM of its own, so that a test can SIGKILL it: a worker-only {@link PubSubQueue} delivering to
- * a {@link FirestoreSink} and a {@link FileSink} (the "at least once, deduplicable by id" second sink). Arguments
- * are {@code key=value}: project, pubsub, firestore (emulator hosts), topic, subscription, prefix (Firestore
- * collections), dir (file sink), loops, ackDeadline (seconds), delayMillis (each file write waits this long, so that
- * a kill finds batches in flight). Prints {@code worker ready}; closes gracefully when stdin ends.
+ * a {@link FirestoreSink}, a BigQuery streaming sink (the "at least once, deduplicable by id" warehouse), and a
+ * {@link FileSink} that lets the test see progress. Arguments are {@code key=value}: project, pubsub, firestore,
+ * bigquery, bigqueryGrpc (emulator hosts), dataset, table, topic, subscription, prefix (Firestore collections), dir
+ * (file sink), loops, ackDeadline (seconds), delayMillis (each file write waits this long, so that a kill finds
+ * batches in flight). Prints {@code worker ready}; closes gracefully when stdin ends.
  */
 public final class WorkerMain {
 
@@ -44,8 +48,14 @@ public final class WorkerMain {
         .maxMessagesPerPull(50)
         .ackDeadline(Duration.ofSeconds(Long.parseLong(c.getOrDefault("ackDeadline", "10"))))
         .build();
-    Pipeline pipeline = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).queue(queue)
-        .sink(firestore).sink(file).batchSize(50).build().start();
+    PipelineBuilder builder = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).queue(queue)
+        .sink(firestore).sink(file).batchSize(50);
+    if (c.containsKey("bigquery")) {
+      builder.sink(BigQueryStreamingSink.builder(c.get("dataset"), c.get("table")).projectId(project)
+          .mode(WriteMode.DEFAULT_STREAM).emulatorHost(c.get("bigquery"))
+          .writeApiEmulatorHost(c.get("bigqueryGrpc")).build());
+    }
+    Pipeline pipeline = builder.build().start();
     System.out.println("worker ready");
     System.out.flush();
     while (System.in.read() != -1) {
