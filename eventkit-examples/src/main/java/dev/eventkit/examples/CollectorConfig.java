@@ -20,26 +20,22 @@ import java.util.Map;
  * @param capacityEvents {@code EVENTKIT_RING_BUFFER_CAPACITY_EVENTS}, default unbounded: undelivered events the log
  *     holds before intake answers 503
  * @param durabilityFull {@code EVENTKIT_RING_BUFFER_SYNCHRONOUS}: {@code normal} (default) or {@code full}
- * @param queueMode {@code EVENTKIT_QUEUE_MODE}: only {@code async} in this host
  * @param asyncWorkers {@code EVENTKIT_ASYNC_WORKERS}, default 4
  * @param maxBodyBytes {@code EVENTKIT_MAX_BODY_BYTES}, default 1 MiB
  * @param trustForwardedHeaders {@code EVENTKIT_TRUST_FORWARDED_HEADERS}, default false
  * @param schemaDirectory {@code EVENTKIT_SCHEMA_DIR}, default {@code <data dir>/schemas}: a local schema source
  * @param igluUrl {@code EVENTKIT_IGLU_URL}: an Iglu-compatible schema server, or null
  * @param pixelRedirectHosts {@code EVENTKIT_PIXEL_REDIRECT_HOSTS}: comma-separated hosts pixels may redirect to
+ * @param gcp the Google Cloud modes ({@link GcpConfig}): event store, queue mode, warehouse
  * @param snowplowCookie {@code EVENTKIT_SNOWPLOW_COOKIE}: {@code lax} (default, for plain http), {@code secure}
  *     (SameSite=None; Secure, behind TLS) or {@code off}
  */
 public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
-    Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, String queueMode, int asyncWorkers, int maxBodyBytes,
+    Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, int asyncWorkers, int maxBodyBytes,
     boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl, java.util.List<String> pixelRedirectHosts,
-    String snowplowCookie) {
+    String snowplowCookie, GcpConfig gcp) {
 
   public static CollectorConfig fromEnvironment(Map<String, String> env) {
-    String queueMode = env.getOrDefault("EVENTKIT_QUEUE_MODE", "async").toLowerCase(Locale.ROOT);
-    if (!queueMode.equals("async")) {
-      throw new IllegalArgumentException("EVENTKIT_QUEUE_MODE: this host supports 'async'");
-    }
     String sync = env.getOrDefault("EVENTKIT_RING_BUFFER_SYNCHRONOUS", "normal").toLowerCase(Locale.ROOT);
     if (!sync.equals("normal") && !sync.equals("full")) {
       throw new IllegalArgumentException("EVENTKIT_RING_BUFFER_SYNCHRONOUS must be 'normal' or 'full'");
@@ -64,14 +60,14 @@ public record CollectorConfig(int port, String host, Path dataDirectory, long ri
         number(env, "EVENTKIT_RING_BUFFER_CAPACITY_BYTES", 1L << 30, 1, Long.MAX_VALUE),
         number(env, "EVENTKIT_RING_BUFFER_CAPACITY_EVENTS", Long.MAX_VALUE, 1, Long.MAX_VALUE),
         sync.equals("full"),
-        queueMode,
         (int) number(env, "EVENTKIT_ASYNC_WORKERS", 4, 1, 256),
         (int) number(env, "EVENTKIT_MAX_BODY_BYTES", 1024 * 1024, 1, Integer.MAX_VALUE - 1),
         Boolean.parseBoolean(env.getOrDefault("EVENTKIT_TRUST_FORWARDED_HEADERS", "false")),
         Path.of(env.getOrDefault("EVENTKIT_SCHEMA_DIR", dataDir.resolve("schemas").toString())),
         iglu == null || iglu.isBlank() ? null : iglu.trim(),
         java.util.List.copyOf(redirectHosts),
-        cookieMode(env.getOrDefault("EVENTKIT_SNOWPLOW_COOKIE", "lax")));
+        cookieMode(env.getOrDefault("EVENTKIT_SNOWPLOW_COOKIE", "lax")),
+        GcpConfig.fromEnvironment(env));
   }
 
   private static String cookieMode(String raw) {

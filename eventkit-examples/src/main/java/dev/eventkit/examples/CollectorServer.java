@@ -5,7 +5,15 @@ import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.Durability;
 import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.PipelineBuilder;
 import dev.eventkit.delivery.AsyncQueue;
+import dev.eventkit.delivery.Queue;
+import dev.eventkit.gcp.bigquery.BigQueryLoader;
+import dev.eventkit.gcp.bigquery.EnvelopeRow;
+import dev.eventkit.gcp.firestore.FirestoreSink;
+import dev.eventkit.gcp.gcs.GcsSink;
+import dev.eventkit.gcp.pubsub.PubSubQueue;
+import dev.eventkit.sink.Sink;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HealthCheck;
 import dev.eventkit.input.cloudevents.CloudEventsInput;
@@ -38,6 +46,8 @@ import org.slf4j.LoggerFactory;
  * A runnable collector on the JDK's built-in HTTP server, serving every input (Segment, Snowplow, self-describing,
  * CloudEvents, webhooks, pixels), on embedded defaults: the SQLite write-ahead log and
  * NDJSON file sinks under {@code EVENTKIT_DATA_DIR} ({@code events/}, {@code invalid/}, {@code dead-letter/}).
+ * The Python collector's Google Cloud modes are one variable away (see {@link GcpConfig}): events to Cloud Storage
+ * (loaded into BigQuery) or Firestore, and the log published to Pub/Sub for workers on other hosts.
  * Configured by environment variables (see {@link CollectorConfig}); stops cleanly on SIGTERM/Ctrl-C, leaving
  * undelivered events in the log for the next start.
  *
@@ -50,11 +60,14 @@ public final class CollectorServer implements AutoCloseable {
   private final Pipeline pipeline;
   private final HttpServer server;
   private final ExecutorService requestThreads;
+  private final BigQueryLoader loader;
 
-  private CollectorServer(Pipeline pipeline, HttpServer server, ExecutorService requestThreads) {
+  private CollectorServer(Pipeline pipeline, HttpServer server, ExecutorService requestThreads,
+      BigQueryLoader loader) {
     this.pipeline = pipeline;
     this.server = server;
     this.requestThreads = requestThreads;
+    this.loader = loader;
   }
 
   /** Builds the pipeline from the configuration, starts it, and starts serving. */
@@ -80,7 +93,11 @@ public final class CollectorServer implements AutoCloseable {
     server.start();
     LOG.info("eventkit collector listening on {}:{}, data in {}", config.host(), server.getAddress().getPort(),
         config.dataDirectory().toAbsolutePath());
-    return new CollectorServer(pipeline, server, threads);
+    BigQueryLoader loader = warehouseLoader(config);
+    if (loader != null) {
+      loader.start();
+    }
+    return new CollectorServer(pipeline, server, threads, loader);
   }
 
   /**
@@ -115,9 +132,9 @@ public final class CollectorServer implements AutoCloseable {
             .capacityEvents(config.capacityEvents())
             .build())
         .build();
-    return Pipeline.builder()
+    PipelineBuilder builder = Pipeline.builder()
         .ringBuffer(log)
-        .queue(AsyncQueue.builder().workers(config.asyncWorkers()).build())
+        .queue(queue(config))
         .validator(SchemaValidator.create(registry))
         .input(SegmentInput.create())
         .input(SelfDescribingInput.create())
@@ -125,13 +142,73 @@ public final class CollectorServer implements AutoCloseable {
         .input(WebhookInput.create())
         .input(pixels.build())
         .input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build())
-        .input(SchemaRoutes.create(registry))
-        .sink(FileSink.builder(config.dataDirectory().resolve("events")).name("file").build())
-        .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")
-            .prefix("invalid").build())
-        .deadLetterSink(FileSink.builder(config.dataDirectory().resolve("dead-letter")).name("dead-letter")
-            .prefix("dead-letter").build())
-        .build();
+        .input(SchemaRoutes.create(registry));
+    if (config.gcp().deliversHere()) {
+      builder.sink(eventStore(config))
+          .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")
+              .prefix("invalid").build())
+          .deadLetterSink(FileSink.builder(config.dataDirectory().resolve("dead-letter")).name("dead-letter")
+              .prefix("dead-letter").build());
+    }
+    return builder.build();
+  }
+
+  /** {@code EVENTKIT_QUEUE_MODE}: in-process delivery, or the log published to Pub/Sub for workers anywhere. */
+  private static Queue queue(CollectorConfig config) {
+    GcpConfig gcp = config.gcp();
+    if (!gcp.queueMode().equals("pubsub")) {
+      return AsyncQueue.builder().workers(config.asyncWorkers()).build();
+    }
+    PubSubQueue.Builder b = PubSubQueue.builder(gcp.projectId())
+        .role(PubSubQueue.Role.valueOf(gcp.pubsubRole().toUpperCase(java.util.Locale.ROOT)))
+        .topic(gcp.pubsubTopic()).subscription(gcp.pubsubSubscription()).workers(gcp.pubsubWorkers());
+    if (gcp.pubsubEmulator() != null) {
+      b.emulatorHost(gcp.pubsubEmulator());
+    }
+    return b.build();
+  }
+
+  /** {@code EVENTKIT_EVENT_STORE}: where valid events are delivered. */
+  private static Sink eventStore(CollectorConfig config) {
+    GcpConfig gcp = config.gcp();
+    switch (gcp.eventStore()) {
+      case "gcs": {
+        GcsSink.Builder b = GcsSink.builder(gcp.bucket()).name("gcs").projectId(gcp.projectId());
+        if (gcp.storageEmulator() != null) {
+          b.emulatorHost(gcp.storageEmulator());
+        }
+        if (gcp.warehouseEnabled()) {
+          b.format(EnvelopeRow.gcsFormat());
+        }
+        return b.build();
+      }
+      case "firestore": {
+        FirestoreSink.Builder b = FirestoreSink.builder(gcp.projectId()).name("firestore");
+        if (gcp.firestoreEmulator() != null) {
+          b.emulatorHost(gcp.firestoreEmulator());
+        }
+        return b.build();
+      }
+      default:
+        return FileSink.builder(config.dataDirectory().resolve("events")).name("file").build();
+    }
+  }
+
+  /** The GCS → BigQuery loader, when the gcs store runs with the warehouse on; null otherwise. */
+  static BigQueryLoader warehouseLoader(CollectorConfig config) {
+    GcpConfig gcp = config.gcp();
+    if (!gcp.warehouseEnabled() || !gcp.deliversHere()) {
+      return null;
+    }
+    BigQueryLoader.Builder b = BigQueryLoader.builder(gcp.bucket(), gcp.dataset(), gcp.table())
+        .projectId(gcp.projectId()).interval(gcp.warehouseInterval());
+    if (gcp.storageEmulator() != null) {
+      b.storageEmulatorHost(gcp.storageEmulator());
+    }
+    if (gcp.bigqueryEmulator() != null) {
+      b.emulatorHost(gcp.bigqueryEmulator());
+    }
+    return b.build();
   }
 
   /** The network user id cookie: {@code lax} for plain-http development, {@code secure} behind TLS, or off. */
@@ -166,6 +243,9 @@ public final class CollectorServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     pipeline.close();
+    if (loader != null) {
+      loader.close();
+    }
   }
 
   public static void main(String[] args) throws IOException {
