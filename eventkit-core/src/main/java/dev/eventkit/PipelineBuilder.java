@@ -25,11 +25,12 @@ import java.util.function.Predicate;
  * Wires a {@link Pipeline}. Not thread-safe; {@link #build()} validates the whole configuration and throws
  * {@link IllegalStateException} naming what is wrong.
  *
- * <p>Required: a {@link #ringBuffer log} and at least one {@link #sink sink} — none (and no invalid or dead-letter
- * sink) when the {@link #queue queue} forwards the log elsewhere ({@link Queue#deliversToSinks()} false). Defaults: {@link AsyncQueue} with 4
- * workers, {@link RetryPolicy#exponential()} for every sink, the Segment-compatible input when no input is added,
- * no validator (events are marked not validated), batches of 500, a 10 s shutdown drain, {@link CountingMetrics}. Without an
- * {@link #invalidSink invalid sink}, invalid events go to the regular sinks, marked invalid — never dropped.
+ * <p>Required: a {@link #ringBuffer log} and at least one {@link #sink sink} — none (and no invalid or
+ * dead-letter sink) when the {@link #queue queue} forwards the log elsewhere ({@link Queue#deliversToSinks()}
+ * false). Defaults: {@link AsyncQueue} with 4 workers, {@link RetryPolicy#exponential()} for every sink, the
+ * Segment-compatible input when no input is added, no validator (events are marked not validated), batches of 500,
+ * a 10 s shutdown drain, {@link CountingMetrics}. Without an {@link #invalidSink invalid sink}, invalid events go
+ * to the regular sinks, marked invalid — never dropped.
  */
 public final class PipelineBuilder {
 

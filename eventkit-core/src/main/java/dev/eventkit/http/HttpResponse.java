@@ -14,7 +14,8 @@ import java.util.Map;
 public final class HttpResponse {
 
   /** The smallest transparent GIF, answered by pixel routes. */
-  private static final byte[] PIXEL = Base64.getDecoder().decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
+  private static final byte[] PIXEL =
+      Base64.getDecoder().decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
 
   private final int status;
   private final Map<String, String> headers;

@@ -32,7 +32,8 @@ import java.util.Map;
  */
 public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
     Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, int asyncWorkers, int maxBodyBytes,
-    boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl, java.util.List<String> pixelRedirectHosts,
+    boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl,
+    java.util.List<String> pixelRedirectHosts,
     String snowplowCookie, GcpConfig gcp) {
 
   public static CollectorConfig fromEnvironment(Map<String, String> env) {
