@@ -36,7 +36,7 @@ if [ "${SKIP_JMH:-0}" != 1 ]; then
 fi
 
 echo "== HTTP load"
-if [ ! -f "$COLLECTOR_JAR" ] || ! unzip -l "$COLLECTOR_JAR" | grep -q 'dev/eventkit/examples/CollectorServer.class'; then
+if [ ! -f "$COLLECTOR_JAR" ] || ! unzip -l "$COLLECTOR_JAR" | grep 'dev/eventkit/examples/CollectorServer.class' >/dev/null; then
   echo "skipped: $COLLECTOR_JAR (with dev.eventkit.examples.CollectorServer) is not built yet"
   exit 0
 fi

@@ -55,7 +55,7 @@ public final class AsyncQueue implements Queue {
       });
       lanes.add(lane);
       SinkDelivery delivery = new SinkDelivery(target, lane, writeTimeout, clock, metrics);
-      Dispatcher d = new Dispatcher(log, delivery, workers, lane, clock);
+      Dispatcher d = new Dispatcher(log, target.name(), delivery, workers, lane, clock);
       dispatchers.add(d);
       d.start();
     }

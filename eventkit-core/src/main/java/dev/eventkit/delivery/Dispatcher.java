@@ -17,20 +17,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves one sink's cursor through the log: reads batches after the cursor, hands them to a {@link SinkDelivery}
- * with up to {@code maxInFlight} batches outstanding, and commits the cursor over the longest prefix of batches
- * that are done. A batch is done only when each of its events was delivered or dead-lettered, so the cursor never
- * passes an event that is still owed.
+ * Moves one consumer's cursor through the log: reads batches after the cursor, hands the records its target
+ * {@linkplain DeliveryTarget#accepts() accepts} to a {@link SinkDelivery} with up to {@code maxInFlight} batches
+ * outstanding, and commits the cursor over the longest prefix of batches that are done. A batch is done only when
+ * each of its events was delivered or dead-lettered, so the cursor never passes an event that is still owed. Used by
+ * {@link AsyncQueue} (one per sink) and by queues that forward the log elsewhere (one publisher).
  *
  * <p>Thread-safety: all state lives on the dispatcher's own single-threaded scheduler (its "lane"), which is also
- * where its sink is called; a slow or blocking sink therefore delays only itself.
+ * where its sink is called; a slow or blocking sink therefore delays only itself. {@link #wake()},
+ * {@link #committed()}, {@link #status()} and {@link #stop()} may be called from any thread. Failure modes: a log
+ * that cannot be read is logged and tried again at the next wake-up; nothing is thrown.
  */
-final class Dispatcher {
+public final class Dispatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final Duration IDLE_POLL = Duration.ofMillis(250);
 
   private final RingBuffer log;
+  private final String cursor;
   private final SinkDelivery delivery;
   private final int maxInFlight;
   private final ScheduledExecutorService lane;
@@ -54,20 +58,23 @@ final class Dispatcher {
     }
   }
 
-  Dispatcher(RingBuffer log, SinkDelivery delivery, int maxInFlight, ScheduledExecutorService lane, Clock clock) {
+  /**
+   * A dispatcher for {@code cursor}, delivering through {@code delivery} on {@code lane} (the scheduler the
+   * delivery itself uses). Nothing happens before {@link #start()}.
+   */
+  public Dispatcher(RingBuffer log, String cursor, SinkDelivery delivery, int maxInFlight,
+      ScheduledExecutorService lane, Clock clock) {
     this.log = log;
+    this.cursor = cursor;
     this.delivery = delivery;
     this.maxInFlight = maxInFlight;
     this.lane = lane;
     this.clock = clock;
   }
 
-  String name() {
-    return delivery.target().name();
-  }
-
-  void start() {
-    committed = log.openCursor(name());
+  /** Opens the cursor and starts reading after it. */
+  public void start() {
+    committed = log.openCursor(cursor);
     readPosition = committed;
     running = true;
     log.onAppend(this::wake);
@@ -76,7 +83,8 @@ final class Dispatcher {
     wake();
   }
 
-  void wake() {
+  /** Asks for a look at the log now (appends do this by themselves). */
+  public void wake() {
     if (running && pumpQueued.compareAndSet(false, true)) {
       try {
         lane.execute(this::pump);
@@ -114,17 +122,21 @@ final class Dispatcher {
         }
         delivery.deliver(batch).whenComplete((v, error) -> {
           if (error == null) {
-            lane.execute(() -> {
-              flight.done = true;
-              wake();
-            });
+            try {
+              lane.execute(() -> {
+                flight.done = true;
+                wake();
+              });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+              // Closing: the batch stays above the cursor and is delivered again after the next start.
+            }
           }
         });
       }
       commitDonePrefix();
     } catch (RuntimeException e) {
       if (running) {
-        LOG.warn("dispatcher for sink {} cannot read the log: {}", name(), e.getMessage());
+        LOG.warn("dispatcher for cursor {} cannot read the log: {}", cursor, e.getMessage());
       }
     }
   }
@@ -137,20 +149,20 @@ final class Dispatcher {
     oldestPending = inFlight.isEmpty() ? null : inFlight.peekFirst().firstReceivedAt;
     if (upTo > committed) {
       committed = upTo;
-      log.commit(name(), upTo).exceptionally(e -> {
-        LOG.warn("cursor of sink {} could not be saved; its events may be delivered again: {}", name(),
-            e.getMessage());
+      log.commit(cursor, upTo).exceptionally(e -> {
+        LOG.warn("cursor {} could not be saved; its events may be delivered again: {}", cursor, e.getMessage());
         return null;
       });
     }
   }
 
-  /** The last sequence this sink has fully consumed. */
-  long committed() {
+  /** The last sequence this consumer has fully consumed. */
+  public long committed() {
     return committed;
   }
 
-  SinkStatus status() {
+  /** The target's state, with the lag behind the log's last sequence. */
+  public SinkStatus status() {
     long lag = Math.max(0, log.lastSequence() - committed);
     Instant oldest = oldestPending;
     double lagSeconds = lag == 0 || oldest == null ? 0
@@ -158,7 +170,8 @@ final class Dispatcher {
     return delivery.status(lag, lagSeconds);
   }
 
-  void stop() {
+  /** Stops reading and abandons pending retries; what was not done stays above the cursor. */
+  public void stop() {
     running = false;
     delivery.stop();
   }

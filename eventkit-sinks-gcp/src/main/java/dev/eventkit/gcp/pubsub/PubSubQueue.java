@@ -5,6 +5,7 @@ import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
 import dev.eventkit.Envelope;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.delivery.DeliveryTarget;
+import dev.eventkit.delivery.Dispatcher;
 import dev.eventkit.delivery.Queue;
 import dev.eventkit.delivery.RetryPolicy;
 import dev.eventkit.delivery.SinkDelivery;
@@ -70,7 +71,7 @@ public final class PubSubQueue implements Queue {
   private final Builder config;
   private PubSubConnection connection;
   private PubSubSink sink;
-  private LogPublisher publisher;
+  private Dispatcher publisher;
   private ScheduledExecutorService publisherLane;
   private SubscriptionAdminClient pullClient;
   private final List<WorkerTarget> workerTargets = new ArrayList<>();
@@ -147,8 +148,10 @@ public final class PubSubQueue implements Queue {
         config.publishBatchSize);
     SinkDelivery delivery = new SinkDelivery(target, publisherLane, config.publishTimeout.plusSeconds(30),
         config.clock, metrics);
-    publisher = new LogPublisher(log, config.cursor, delivery, config.publishBatchSize,
-        config.publishBatchesInFlight, publisherLane, config.clock);
+    // Everything in the log is published (valid or not: the workers' sinks choose), and nothing is dead-lettered
+    // here: a batch Pub/Sub keeps refusing holds the cursor and shows in status().
+    publisher = new Dispatcher(log, config.cursor, delivery, config.publishBatchesInFlight, publisherLane,
+        config.clock);
     publisher.start();
   }
 
@@ -185,7 +188,7 @@ public final class PubSubQueue implements Queue {
    */
   @Override
   public boolean drain(long sequence, Duration timeout) throws InterruptedException {
-    LogPublisher p;
+    Dispatcher p;
     synchronized (this) {
       p = publisher;
     }
@@ -205,7 +208,7 @@ public final class PubSubQueue implements Queue {
 
   /** The last log sequence Pub/Sub acknowledged (with all before it); 0 before any, or without a publisher. */
   public long publishedSequence() {
-    LogPublisher p;
+    Dispatcher p;
     synchronized (this) {
       p = publisher;
     }
