@@ -60,7 +60,8 @@ trap stop_collector EXIT
 jar_path=$(pwd)/$COLLECTOR_JAR
 # The collector runs in a scratch directory so that its log lands there and is removed afterwards.
 # shellcheck disable=SC2086
-(cd "$workdir" && exec java -jar "$jar_path" ${COLLECTOR_ARGS:-}) > "$OUT/collector.log" 2>&1 &
+(cd "$workdir" && EVENTKIT_PORT="$COLLECTOR_PORT" EVENTKIT_HOST=127.0.0.1 exec java -jar "$jar_path" ${COLLECTOR_ARGS:-}) \
+  > "$OUT/collector.log" 2>&1 &
 collector_pid=$!
 for _ in $(seq 1 60); do
   if curl -s -o /dev/null --max-time 1 "$base/health"; then
