@@ -7,15 +7,12 @@ import dev.eventkit.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.RetryPolicy;
-import dev.eventkit.delivery.SinkStatus;
+import dev.eventkit.gcp.testing.OutageScenario;
 import dev.eventkit.gcp.testing.TestServers;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,35 +33,12 @@ class GcsSinkOutageTest {
     TestServers.start("gcs", "bigquery");
   }
 
-  private static List<Envelope> envelopes(String prefix, int count) {
-    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-    List<Envelope> out = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      out.add(Envelope.builder().id(prefix + "-" + i).protocol("segment").receivedAt(now)
-          .payloadJson("{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"i\":" + i + "}").build());
-    }
-    return out;
-  }
-
-  private static List<String> ids(List<Envelope> envelopes) {
-    return envelopes.stream().map(Envelope::id).toList();
-  }
-
-  private static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
   private static List<String> storedIds(Storage storage, String bucket) {
     if (storage.get(bucket) == null) {
       return List.of();
     }
-    return ids(GcsSinkTest.readAll(storage, bucket, "events/", GcsFormat.envelopes()));
+    return GcsSinkTest.readAll(storage, bucket, "events/", GcsFormat.envelopes()).stream().map(Envelope::id)
+        .toList();
   }
 
   @Test
@@ -77,32 +51,7 @@ class GcsSinkOutageTest {
         .build();
     try (Pipeline p = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(dir.resolve("wal.db"))).sink(sink, retry)
         .batchSize(25).build().start()) {
-      List<Envelope> before = envelopes("before", 30);
-      p.collect(before).join();
-      await(() -> storedIds(storage, bucket).size() == 30, Duration.ofSeconds(30), "the first events are stored");
-      assertThat(storedIds(storage, bucket)).containsExactlyInAnyOrderElementsOf(ids(before));
-
-      List<Envelope> during = envelopes("during", 60);
-      TestServers.stop("gcs");
-      try {
-        for (int i = 0; i < during.size(); i += 10) {
-          p.collect(during.subList(i, i + 10)).join();
-        }
-        await(() -> {
-          SinkStatus s = p.status().sinks().get(0);
-          return s.retried() > 0 && s.lagEvents() > 0;
-        }, Duration.ofSeconds(30), "the sink retries against the stopped server");
-      } finally {
-        TestServers.start("gcs");
-      }
-      List<Envelope> after = envelopes("after", 20);
-      p.collect(after).join();
-      assertThat(p.flush(Duration.ofSeconds(60))).as("everything delivered after the restart").isTrue();
-
-      List<String> expected = new ArrayList<>(ids(during));
-      expected.addAll(ids(after));
-      assertThat(storedIds(storage, bucket)).as("each event once, none lost")
-          .containsExactlyInAnyOrderElementsOf(expected);
+      OutageScenario.run(p, "gcs", () -> storedIds(storage, bucket), ChronoUnit.MICROS, Duration.ofSeconds(60));
       assertThat(p.status().sinks().get(0).lastError()).contains("GCS");
     } finally {
       storage.close();
