@@ -13,9 +13,6 @@ import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -150,19 +147,7 @@ final class BigQueryFailures {
     if (http == null || http.getHeaders() == null || http.getHeaders().getRetryAfter() == null) {
       return null;
     }
-    String v = http.getHeaders().getRetryAfter().trim();
-    try {
-      long seconds = Long.parseLong(v);
-      return seconds >= 0 ? Duration.ofSeconds(seconds) : null;
-    } catch (NumberFormatException notSeconds) {
-      try {
-        Duration d = Duration.between(ZonedDateTime.now(),
-            ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException notDate) {
-        return null;
-      }
-    }
+    return Failure.parseRetryAfter(http.getHeaders().getRetryAfter());
   }
 
   /** The delay of a {@code google.rpc.RetryInfo} detail in the error's status, or null. */

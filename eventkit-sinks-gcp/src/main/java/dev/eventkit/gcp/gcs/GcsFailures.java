@@ -5,9 +5,6 @@ import com.google.cloud.storage.StorageException;
 import dev.eventkit.sink.Failure;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 /**
  * Maps Cloud Storage client errors to {@link Failure}s. Object content is opaque to GCS, so almost nothing is a
@@ -50,26 +47,7 @@ final class GcsFailures {
     if (http == null || http.getHeaders() == null) {
       return null;
     }
-    return parseRetryAfter(http.getHeaders().getRetryAfter());
-  }
-
-  static Duration parseRetryAfter(String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    String v = value.trim();
-    try {
-      long seconds = Long.parseLong(v);
-      return seconds >= 0 ? Duration.ofSeconds(seconds) : null;
-    } catch (NumberFormatException notSeconds) {
-      try {
-        Duration d = Duration.between(ZonedDateTime.now(),
-            ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException notDate) {
-        return null;
-      }
-    }
+    return Failure.parseRetryAfter(http.getHeaders().getRetryAfter());
   }
 
   private static String describe(Throwable t) {
