@@ -1,12 +1,12 @@
 package dev.eventkit;
 
+import dev.eventkit.event.CollectorInfo;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.delivery.AsyncQueue;
 import dev.eventkit.delivery.DeliveryTarget;
 import dev.eventkit.delivery.Queue;
 import dev.eventkit.delivery.RetryPolicy;
-import dev.eventkit.http.Input;
-import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.metrics.CountingMetrics;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.schema.Validator;
@@ -27,9 +27,9 @@ import java.util.function.Predicate;
  *
  * <p>Required: a {@link #ringBuffer log} and at least one {@link #sink sink} — none (and no invalid or
  * dead-letter sink) when the {@link #queue queue} forwards the log elsewhere ({@link Queue#deliversToSinks()}
- * false). Defaults: {@link AsyncQueue} with 4 workers, {@link RetryPolicy#exponential()} for every sink, the
- * Segment-compatible input when no input is added, no validator (events are marked not validated), batches of 500,
- * a 10 s shutdown drain, {@link CountingMetrics}. Without an {@link #invalidSink invalid sink}, invalid events go
+ * false). Defaults: {@link AsyncQueue} with 4 workers, {@link RetryPolicy#exponential()} for every sink, no
+ * interceptor, no validator (events are marked not validated), batches of 500, a 10 s shutdown timeout,
+ * {@link CountingMetrics}. Without an {@link #invalidSink invalid sink}, invalid events go
  * to the regular sinks, marked invalid — never dropped.
  */
 public final class PipelineBuilder {
@@ -40,7 +40,7 @@ public final class PipelineBuilder {
   private Sink invalidSink;
   private Sink deadLetterSink;
   private RetryPolicy retry = RetryPolicy.exponential();
-  private final List<Input> inputs = new ArrayList<>();
+  private final List<EventInterceptor> interceptors = new ArrayList<>();
   private Validator validator;
   private CollectorInfo collectorInfo = CollectorInfo.DEFAULT;
   private int batchSize = 500;
@@ -97,9 +97,9 @@ public final class PipelineBuilder {
     return this;
   }
 
-  /** Adds an input (protocol) for collectors built over this pipeline. */
-  public PipelineBuilder input(Input input) {
-    inputs.add(Objects.requireNonNull(input, "input"));
+  /** Adds an interceptor; interceptors run in the order added, before validation. See {@link EventInterceptor}. */
+  public PipelineBuilder interceptor(EventInterceptor interceptor) {
+    interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
     return this;
   }
 
@@ -120,7 +120,10 @@ public final class PipelineBuilder {
     return this;
   }
 
-  /** How long {@link Pipeline#close()} waits for deliveries before leaving the rest in the log. */
+  /**
+   * How long {@link Pipeline#shutdown()} waits for deliveries before leaving the rest in the log, and for the sinks
+   * to shut down; also the bound of {@link Pipeline#forceFlush()}.
+   */
   public PipelineBuilder shutdownTimeout(Duration timeout) {
     this.shutdownTimeout = Objects.requireNonNull(timeout, "shutdownTimeout");
     return this;
@@ -165,9 +168,8 @@ public final class PipelineBuilder {
       requireUniqueName(names, deadLetterSink);
       owned.add(deadLetterSink);
     }
-    List<Input> in = inputs.isEmpty() ? List.of(SegmentInput.create()) : inputs;
     Queue q = queue != null ? queue : AsyncQueue.create();
-    return new Pipeline(log, q, targets, owned, in, validator, collectorInfo, shutdownTimeout,
+    return new Pipeline(log, q, targets, owned, interceptors, validator, collectorInfo, shutdownTimeout,
         metrics != null ? metrics : new CountingMetrics());
   }
 

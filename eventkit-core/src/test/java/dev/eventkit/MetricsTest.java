@@ -1,5 +1,10 @@
 package dev.eventkit;
 
+import static dev.eventkit.testing.Flushing.flushed;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
+import dev.eventkit.internal.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.buffer.InMemoryRingBuffer;
@@ -29,7 +34,7 @@ class MetricsTest {
         .validator(e -> e.id().equals("inv") ? Validation.invalid(ValidationError.PAYLOAD_INVALID, "x", List.of())
             : Validation.valid())
         .build().start()) {
-      Collector c = Collector.create(p);
+      Collector c = Collector.builder(p).input(SegmentInput.create()).build();
       String body = "[{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"ok\"},"
           + "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"bad\"},"
           + "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"inv\"},"
@@ -39,7 +44,7 @@ class MetricsTest {
       c.handle(HttpRequest.builder("POST", "/collect").header("Content-Type", "application/json")
           .body("{".getBytes(StandardCharsets.UTF_8)).build()).join();
       dead.awaitCount(1, Duration.ofSeconds(5));
-      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();
       assertThat(m.get("accepted.web")).isEqualTo(3);
       assertThat(m.get("invalid.payload_invalid")).isEqualTo(1);
       assertThat(m.get("rejected.missing_field")).isEqualTo(1);

@@ -1,5 +1,10 @@
 package dev.eventkit;
 
+import static dev.eventkit.testing.Flushing.flushed;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
+import dev.eventkit.event.Violation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.buffer.SqliteRingBuffer;
@@ -29,7 +34,7 @@ class PipelineRestartTest {
         .shutdownTimeout(Duration.ofMillis(200)).build().start()) {
       p.collect(Envelopes.tracks("e", 10)).join();
       first.awaitCount(10, Duration.ofSeconds(5));
-      assertThat(p.flush(Duration.ofMillis(300))).isFalse();
+      assertThat(flushed(p, Duration.ofMillis(300))).isFalse();
     }
     InMemorySink a = new InMemorySink("a");
     InMemorySink b = new InMemorySink("b");
@@ -38,7 +43,7 @@ class PipelineRestartTest {
           .containsExactlyElementsOf(Envelopes.tracks("e", 10).stream().map(Envelope::id).toList());
       p.collect(Envelopes.tracks("n", 1)).join();
       assertThat(a.awaitCount(1, Duration.ofSeconds(5))).extracting(Envelope::id).containsExactly("n0");
-      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();
       assertThat(a.envelopes()).hasSize(1);
       assertThat(b.envelopes()).hasSize(11);
     }
@@ -65,7 +70,7 @@ class PipelineRestartTest {
             List.of(new Violation("/x", "type", "wrong"))) : Validation.valid())
         .sink(valid).invalidSink(invalid).build().start()) {
       p.collect(List.of(Envelopes.track("good1"), Envelopes.track("bad1"), Envelopes.track("good2"))).join();
-      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();
       assertThat(valid.envelopes()).extracting(Envelope::id).containsExactly("good1", "good2");
       assertThat(invalid.envelopes()).extracting(Envelope::id).containsExactly("bad1");
       assertThat(invalid.envelopes().get(0).validation().violations()).hasSize(1);

@@ -1,5 +1,6 @@
 package dev.eventkit;
 
+import dev.eventkit.event.Envelope;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.buffer.SqliteRingBuffer;

@@ -1,7 +1,7 @@
 package dev.eventkit.benchmarks;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

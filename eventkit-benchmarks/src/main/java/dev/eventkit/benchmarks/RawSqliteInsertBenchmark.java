@@ -1,6 +1,6 @@
 package dev.eventkit.benchmarks;
 
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.EnvelopeCodec;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package dev.eventkit.benchmarks;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.Durability;
 import dev.eventkit.buffer.SqliteRingBuffer;

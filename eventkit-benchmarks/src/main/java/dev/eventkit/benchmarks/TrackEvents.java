@@ -1,7 +1,7 @@
 package dev.eventkit.benchmarks;
 
-import dev.eventkit.CollectorInfo;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.CollectorInfo;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Intake;
 import dev.eventkit.http.RequestContext;

@@ -1,9 +1,10 @@
 package dev.eventkit.benchmarks;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.buffer.Durability;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -24,7 +25,7 @@ class BenchmarkSmokeTest {
       b.collectThreads08();
       b.collectThreads32();
       assertThat(b.pipeline().status().accepted()).isEqualTo(3);
-      assertThat(b.pipeline().flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(flushed(b.pipeline(), Duration.ofSeconds(30))).isTrue();
       assertThat(b.sink().delivered()).isEqualTo(3);
     } finally {
       b.close();

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.eventkit.Envelope;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.http.Collector;
@@ -62,7 +63,7 @@ class LoadDriverTest {
     InMemorySink sink = new InMemorySink("memory");
     Pipeline pipeline = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(sink).build().start();
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", new JdkHttpHandler(Collector.create(pipeline)));
+    server.createContext("/", new JdkHttpHandler(Collector.builder(pipeline).input(SegmentInput.create()).build()));
     server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
     try {

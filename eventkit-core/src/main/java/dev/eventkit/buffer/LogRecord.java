@@ -1,6 +1,6 @@
 package dev.eventkit.buffer;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.util.Objects;
 
 /**

@@ -1,7 +1,7 @@
 package dev.eventkit.buffer;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -1,11 +1,14 @@
 package dev.eventkit.delivery;
 
+import dev.eventkit.internal.delivery.Dispatcher;
+import dev.eventkit.internal.delivery.SinkDelivery;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.metrics.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,22 +65,13 @@ public final class AsyncQueue implements Queue {
   }
 
   @Override
-  public boolean drain(long sequence, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  public CompletableFuture<Void> drain(long sequence) {
     List<Dispatcher> all;
     synchronized (this) {
       all = List.copyOf(dispatchers);
     }
-    for (Dispatcher d : all) {
-      while (d.committed() < sequence) {
-        if (System.nanoTime() >= deadline) {
-          return false;
-        }
-        d.wake();
-        Thread.sleep(5);
-      }
-    }
-    return true;
+    return CompletableFuture.allOf(all.stream().map(d -> d.committedAtLeast(sequence))
+        .toArray(CompletableFuture[]::new));
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.eventkit.delivery;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.Sink;
 import java.util.Objects;
 import java.util.function.Predicate;

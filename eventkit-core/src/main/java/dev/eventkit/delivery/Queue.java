@@ -2,15 +2,15 @@ package dev.eventkit.delivery;
 
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.metrics.Metrics;
-import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The seam between the log and the sinks: how committed events travel from the write-ahead log to each
  * {@link DeliveryTarget}. {@link AsyncQueue} delivers in this process, one dispatcher per sink; a distributed
  * implementation publishes the log to a message bus and lets workers elsewhere deliver.
  *
- * <p>Lifecycle: {@link #start} once, then {@link #drain} and {@link #close}. Thread-safe. Failure modes: delivery
+ * <p>Lifecycle: {@link #start} once, then any number of {@link #drain} calls, then {@link #close}. Thread-safe. Failure modes: delivery
  * failures never surface here — they are retried, dead-lettered or shown in {@link #status()}.
  */
 public interface Queue extends AutoCloseable {
@@ -19,11 +19,11 @@ public interface Queue extends AutoCloseable {
   void start(RingBuffer log, List<DeliveryTarget> targets, Metrics metrics);
 
   /**
-   * Waits until every target has consumed the log up to {@code sequence}, or until {@code timeout} passed.
-   *
-   * @return true when all targets got there in time
+   * Completes once every target has consumed the log up to {@code sequence} (for a queue that forwards the log
+   * elsewhere: once the log up to there is in the other system's keeping). Never blocks the caller; the caller
+   * bounds the wait ({@code orTimeout}). Completes exceptionally when the queue is closed first.
    */
-  boolean drain(long sequence, Duration timeout) throws InterruptedException;
+  CompletableFuture<Void> drain(long sequence);
 
   /**
    * Whether this queue delivers to the pipeline's own sinks. A queue that only forwards the log elsewhere (a

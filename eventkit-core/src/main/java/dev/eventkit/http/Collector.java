@@ -1,14 +1,9 @@
 package dev.eventkit.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Json;
+import dev.eventkit.health.HealthCheck;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.Pipeline;
-import dev.eventkit.PipelineStatus;
 import dev.eventkit.buffer.BufferFullException;
-import dev.eventkit.delivery.SinkState;
-import dev.eventkit.delivery.SinkStatus;
-import dev.eventkit.metrics.CountingMetrics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,9 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP-stack-agnostic front door: routes a {@link HttpRequest} to the pipeline's inputs, appends what they
- * accept, and answers — 2xx only once the events are durable in the log. Also serves {@code GET /health} and CORS
- * preflights.
+ * The HTTP-stack-agnostic front door: routes a {@link HttpRequest} to its {@link Input inputs} (tracking protocols),
+ * appends what they accept to the pipeline, and answers — 2xx only once the events are durable in the log. Also
+ * serves its {@link Endpoint endpoints} (routes that take no events), {@code GET /health} and CORS preflights.
+ * Host adapters (the JDK server, servlets, Netty) turn their requests into {@link HttpRequest}s and call
+ * {@link #handle}.
  *
  * <p>Thread-safe; one instance serves every request thread. Failure modes, all as JSON bodies without stack
  * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, unsupported media
@@ -45,12 +42,12 @@ public final class Collector {
   private final Pipeline pipeline;
   private final int maxBodyBytes;
   private final boolean trustForwardedHeaders;
-  private final String healthPath;
   private final Clock clock;
   private final List<Bound> routes;
   private final Map<String, HealthCheck> healthChecks;
 
-  private record Bound(Route route, Input input) {}
+  /** A route with what serves it: an input or an endpoint (exactly one is set). */
+  private record Bound(Route route, Input input, Endpoint endpoint) {}
 
   private record Match(Bound bound, Map<String, String> params) {}
 
@@ -58,24 +55,26 @@ public final class Collector {
     this.pipeline = b.pipeline;
     this.maxBodyBytes = b.maxBodyBytes;
     this.trustForwardedHeaders = b.trustForwardedHeaders;
-    this.healthPath = b.healthPath;
     this.clock = b.clock;
     this.healthChecks = Map.copyOf(b.healthChecks);
     List<Bound> all = new ArrayList<>();
-    for (Input input : pipeline.inputs()) {
+    for (Input input : b.inputs) {
       for (Route r : input.routes()) {
-        all.add(new Bound(r, input));
+        all.add(new Bound(r, input, null));
+      }
+    }
+    List<Endpoint> endpoints = new ArrayList<>(b.endpoints);
+    endpoints.add(new HealthEndpoint(b.healthPath, pipeline, healthChecks));
+    for (Endpoint endpoint : endpoints) {
+      for (Route r : endpoint.routes()) {
+        all.add(new Bound(r, null, endpoint));
       }
     }
     all.sort(Comparator.comparingInt((Bound x) -> x.route.specificity()).reversed());
     this.routes = List.copyOf(all);
   }
 
-  /** A collector over a built pipeline with default settings. */
-  public static Collector create(Pipeline pipeline) {
-    return builder(pipeline).build();
-  }
-
+  /** A builder for a collector in front of {@code pipeline}; add at least one input. */
   public static Builder builder(Pipeline pipeline) {
     return new Builder(pipeline);
   }
@@ -87,7 +86,7 @@ public final class Collector {
 
   /** Handles one request; the future never completes exceptionally. */
   public CompletableFuture<HttpResponse> handle(HttpRequest request) {
-    String origin = request.header("Origin");
+    String origin = isEndpoint(request) ? null : request.header("Origin");
     CompletableFuture<HttpResponse> response;
     try {
       response = route(request);
@@ -101,6 +100,15 @@ public final class Collector {
     }).thenApply(r -> origin == null ? r : withCors(r, origin));
   }
 
+  private boolean isEndpoint(HttpRequest request) {
+    for (Bound b : routes) {
+      if (b.route.match(request.path()) != null) {
+        return b.endpoint != null;
+      }
+    }
+    return false;
+  }
+
   private String routeName(HttpRequest request) {
     for (Bound b : routes) {
       if (b.route.match(request.path()) != null) {
@@ -112,12 +120,6 @@ public final class Collector {
 
   private CompletableFuture<HttpResponse> route(HttpRequest request) {
     String method = request.method();
-    if (healthPath.equals(request.path())) {
-      if (!method.equals("GET") && !method.equals("HEAD")) {
-        return done(methodNotAllowed("GET"));
-      }
-      return done(health());
-    }
     Match match = null;
     TreeSet<String> allowed = new TreeSet<>();
     for (Bound b : routes) {
@@ -126,7 +128,8 @@ public final class Collector {
         continue;
       }
       allowed.add(b.route.method());
-      if (match == null && b.route.method().equals(method)) {
+      boolean head = b.endpoint != null && method.equals("HEAD") && b.route.method().equals("GET");
+      if (match == null && (b.route.method().equals(method) || head)) {
         match = new Match(b, params);
       }
     }
@@ -139,6 +142,11 @@ public final class Collector {
     }
     if (match == null) {
       return done(methodNotAllowed(String.join(", ", allowed)));
+    }
+    if (match.bound.endpoint != null) {
+      RequestContext context = new RequestContext(match.bound.route, match.params, clock.instant(),
+          clientIp(request), request.header("User-Agent"), pipeline.collectorInfo());
+      return done(match.bound.endpoint.handle(request, context));
     }
     byte[] body = request.body();
     if (body.length > maxBodyBytes) {
@@ -236,64 +244,6 @@ public final class Collector {
         .toResponse().withHeader("Retry-After", "5");
   }
 
-  private HttpResponse health() {
-    PipelineStatus s = pipeline.status();
-    ObjectNode body = Json.mapper().createObjectNode();
-    boolean degraded = false;
-    ArrayNode sinks = Json.mapper().createArrayNode();
-    for (SinkStatus st : s.sinks()) {
-      ObjectNode n = sinks.addObject();
-      n.put("name", st.sink());
-      n.put("state", st.state().name().toLowerCase(Locale.ROOT));
-      if (st.failingSince() != null) {
-        n.put("failingSince", st.failingSince().toString());
-      }
-      n.put("lagEvents", st.lagEvents());
-      n.put("lagSeconds", st.lagSeconds());
-      n.put("delivered", st.delivered());
-      n.put("retried", st.retried());
-      n.put("deadLettered", st.deadLettered());
-      if (st.lastError() != null) {
-        n.put("lastError", st.lastError());
-      }
-      degraded |= st.state() != SinkState.OK;
-    }
-    ObjectNode components = Json.mapper().createObjectNode();
-    for (Map.Entry<String, HealthCheck> c : new java.util.TreeMap<>(healthChecks).entrySet()) {
-      HealthCheck.Result r;
-      try {
-        r = c.getValue().check();
-      } catch (RuntimeException e) {
-        r = new HealthCheck.Result(false, Json.mapper().getNodeFactory().textNode("health check failed"));
-      }
-      ObjectNode n = components.putObject(c.getKey());
-      n.put("healthy", r.healthy());
-      if (r.details() != null) {
-        n.set("details", r.details());
-      }
-      degraded |= !r.healthy();
-    }
-    body.put("status", !s.accepting() ? "unavailable" : degraded ? "degraded" : "ok");
-    ObjectNode log = body.putObject("log");
-    log.put("lastSequence", s.log().lastSequence());
-    log.put("retainedEvents", s.log().retainedEvents());
-    log.put("unconsumedEvents", s.log().unconsumedEvents());
-    log.put("unconsumedBytes", s.log().unconsumedBytes());
-    log.put("fill", s.log().fillRatio());
-    body.set("sinks", sinks);
-    if (!healthChecks.isEmpty()) {
-      body.set("components", components);
-    }
-    body.put("accepted", s.accepted());
-    body.put("invalid", s.invalid());
-    body.put("version", pipeline.collectorInfo().version());
-    if (pipeline.metrics() instanceof CountingMetrics) {
-      ObjectNode counters = body.putObject("counters");
-      ((CountingMetrics) pipeline.metrics()).snapshot().forEach(counters::put);
-    }
-    return HttpResponse.json(s.accepting() ? 200 : 503, body);
-  }
-
   private static HttpResponse methodNotAllowed(String allow) {
     return new Rejection(405, "method_not_allowed", "this path takes " + allow, null).toResponse()
         .withHeader("Allow", allow);
@@ -323,8 +273,8 @@ public final class Collector {
   }
 
   /**
-   * Configures a {@link Collector}; not thread-safe. Defaults: 1 MiB body limit, forwarded headers not trusted,
-   * health at {@code /health}.
+   * Configures a {@link Collector}; not thread-safe. Required: one {@link #input input} or more. Defaults: no
+   * endpoints besides health at {@code /health}, 1 MiB body limit, forwarded headers not trusted.
    */
   public static final class Builder {
     private final Pipeline pipeline;
@@ -333,11 +283,26 @@ public final class Collector {
     private String healthPath = "/health";
     private Clock clock = Clock.systemUTC();
     private final Map<String, HealthCheck> healthChecks = new java.util.LinkedHashMap<>();
+    private final List<Input> inputs = new ArrayList<>();
+    private final List<Endpoint> endpoints = new ArrayList<>();
 
     private Builder(Pipeline pipeline) {
       this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
     }
 
+    /** Adds a tracking protocol; its routes take events. */
+    public Builder input(Input input) {
+      inputs.add(Objects.requireNonNull(input, "input"));
+      return this;
+    }
+
+    /** Adds routes that take no events (schema listings, metrics, documentation). */
+    public Builder endpoint(Endpoint endpoint) {
+      endpoints.add(Objects.requireNonNull(endpoint, "endpoint"));
+      return this;
+    }
+
+    /** The largest request body accepted, after decompression; 1 MiB by default. */
     public Builder maxBodyBytes(int bytes) {
       this.maxBodyBytes = bytes;
       return this;
@@ -365,7 +330,16 @@ public final class Collector {
       return this;
     }
 
+    /**
+     * Builds the collector.
+     *
+     * @throws IllegalStateException when no input was added
+     * @throws IllegalArgumentException for a setting out of range
+     */
     public Collector build() {
+      if (inputs.isEmpty()) {
+        throw new IllegalStateException("add at least one input, such as SegmentInput.create()");
+      }
       if (maxBodyBytes < 1) {
         throw new IllegalArgumentException("maxBodyBytes must be positive");
       }

@@ -1,7 +1,7 @@
 package dev.eventkit.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;

@@ -2,7 +2,7 @@ package dev.eventkit.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 
 /**
  * One tracking protocol: the routes it serves, how it turns a request into envelopes, and how it answers once they
@@ -29,7 +29,7 @@ public interface Input {
     if (intake.rejection() != null) {
       return intake.rejection().toResponse();
     }
-    ObjectNode body = Json.mapper().createObjectNode();
+    ObjectNode body = Json.object();
     if (intake.rejected().isEmpty()) {
       body.put("status", "accepted");
       body.put("accepted", intake.envelopes().size());

@@ -1,6 +1,6 @@
 package dev.eventkit.http;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.util.List;
 import java.util.Objects;
 

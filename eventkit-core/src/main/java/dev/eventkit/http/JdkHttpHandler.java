@@ -1,5 +1,6 @@
 package dev.eventkit.http;
 
+import dev.eventkit.internal.http.BoundedBody;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.eventkit.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import java.util.Objects;
 
 /**
@@ -26,7 +26,7 @@ public record Rejection(int status, String code, String message, String field) {
 
   /** The JSON error body: {@code {"error": {"code", "message", "field"}}}. */
   public ObjectNode toJson() {
-    ObjectNode root = Json.mapper().createObjectNode();
+    ObjectNode root = Json.object();
     root.put("status", "rejected");
     root.set("error", errorJson());
     return root;
@@ -34,7 +34,7 @@ public record Rejection(int status, String code, String message, String field) {
 
   /** Just the {@code {"code", "message", "field"}} object. */
   public ObjectNode errorJson() {
-    ObjectNode error = Json.mapper().createObjectNode();
+    ObjectNode error = Json.object();
     error.put("code", code);
     error.put("message", message);
     if (field != null) {

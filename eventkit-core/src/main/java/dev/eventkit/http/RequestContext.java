@@ -1,7 +1,7 @@
 package dev.eventkit.http;
 
-import dev.eventkit.CollectorInfo;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.CollectorInfo;
+import dev.eventkit.event.Envelope;
 import java.time.Instant;
 import java.util.Map;
 

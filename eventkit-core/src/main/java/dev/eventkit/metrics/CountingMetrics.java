@@ -39,6 +39,16 @@ public final class CountingMetrics implements Metrics {
   }
 
   @Override
+  public void interceptorFailed(long count) {
+    add("interceptor_failed", "all", count);
+  }
+
+  @Override
+  public void dropped(String stream, long count) {
+    add("dropped", stream, count);
+  }
+
+  @Override
   public void retried(String sink, long count) {
     add("retried", sink, count);
   }

@@ -6,8 +6,10 @@ package dev.eventkit.metrics;
  * {@link CountingMetrics} keeps the counts in memory; {@link #noop()} drops them.
  *
  * <p>Thread-safety: called concurrently from request threads and sink threads; implementations must be
- * thread-safe and must not block. Failure modes: an implementation must not throw; the pipeline does not guard
- * against it.
+ * thread-safe and must not block. Failure modes: an implementation should not throw; the pipeline guards every call
+ * all the same (a throwing binding is logged and ignored: it never fails a stored batch or stalls a delivery).
+ *
+ * <p>Methods added in later versions have default implementations that do nothing, so bindings keep compiling.
  */
 public interface Metrics {
 
@@ -28,6 +30,12 @@ public interface Metrics {
 
   /** Events a sink gave up on and sent to the dead-letter sink. */
   void deadLettered(String sink, long count);
+
+  /** Events an {@code EventInterceptor} threw on (each went on unchanged). */
+  default void interceptorFailed(long count) {}
+
+  /** Events an {@code EventInterceptor} dropped on purpose, by stream. */
+  default void dropped(String stream, long count) {}
 
   /** Metrics that go nowhere. */
   static Metrics noop() {

@@ -2,7 +2,7 @@ package dev.eventkit.schema;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -93,7 +93,7 @@ public final class HttpSchemaSource implements SchemaSource {
       String text = new String(body, StandardCharsets.UTF_8);
       JsonNode node;
       try {
-        node = Json.mapper().readTree(text);
+        node = Json.reader().readTree(text);
       } catch (JacksonException e) {
         throw new IOException("schema server answered something that is not JSON");
       }

@@ -15,7 +15,7 @@ import com.networknt.schema.ValidationMessage;
 import com.networknt.schema.resource.ClasspathSchemaLoader;
 import com.networknt.schema.resource.InputStreamSource;
 import com.networknt.schema.resource.SchemaLoader;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +118,7 @@ final class SchemaCompiler {
   Compiled compile(SchemaUri uri, String text) throws InvalidSchemaException {
     JsonNode node;
     try {
-      node = Json.mapper().readTree(text);
+      node = Json.reader().readTree(text);
     } catch (JacksonException e) {
       throw new InvalidSchemaException("the schema document is not JSON");
     }

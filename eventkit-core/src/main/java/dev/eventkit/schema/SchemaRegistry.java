@@ -1,5 +1,6 @@
 package dev.eventkit.schema;
 
+import dev.eventkit.health.HealthCheck;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -197,6 +198,27 @@ public final class SchemaRegistry {
       }
     }
     return List.copyOf(out.values());
+  }
+
+  /** This registry as a component of a collector's {@code /health}: unhealthy while a source is down. */
+  public HealthCheck healthCheck() {
+    return () -> {
+      SchemaRegistryHealth h = health();
+      return new HealthCheck.Result(h.healthy(), h.toJson());
+    };
+  }
+
+  /** Looks one schema up as an event naming it would: fetched from the sources and cached the same way. */
+  public SchemaLookup lookup(SchemaUri uri) {
+    Resolution r = resolve(Objects.requireNonNull(uri, "uri"));
+    switch (r.status()) {
+      case NOT_FOUND:
+        return new SchemaLookup(uri, SchemaLookup.Outcome.NOT_FOUND, null, null, null, null);
+      case UNAVAILABLE:
+        return new SchemaLookup(uri, SchemaLookup.Outcome.UNAVAILABLE, null, null, r.problem(), r.expiresAt());
+      default:
+        return new SchemaLookup(uri, SchemaLookup.Outcome.FOUND, info(r), r.text(), null, null);
+    }
   }
 
   static SchemaInfo info(Resolution r) {

@@ -2,7 +2,7 @@ package dev.eventkit.schema;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import java.util.List;
 
 /**
@@ -26,7 +26,7 @@ public record SchemaRegistryHealth(List<SourceHealth> sources, int cachedSchemas
 
   /** The snapshot as JSON, for a health endpoint: {@code {"status": "ok"|"degraded", "sources": [...], …}}. */
   public ObjectNode toJson() {
-    ObjectNode root = Json.mapper().createObjectNode();
+    ObjectNode root = Json.object();
     root.put("status", healthy() ? "ok" : "degraded");
     root.put("cachedSchemas", cachedSchemas);
     root.put("cachedMisses", cachedMisses);

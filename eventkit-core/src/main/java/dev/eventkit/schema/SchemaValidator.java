@@ -2,11 +2,11 @@ package dev.eventkit.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.ValidationMessage;
-import dev.eventkit.Entity;
-import dev.eventkit.Envelope;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
-import dev.eventkit.Violation;
+import dev.eventkit.event.Entity;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
+import dev.eventkit.event.Violation;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -347,9 +347,9 @@ public final class SchemaValidator implements Validator {
       if (maxDepth < 1 || maxEventBytes < 1 || maxViolations < 1) {
         throw new IllegalArgumentException("maxDepth, maxEventBytes and maxViolations must be positive");
       }
-      if (maxDepth > dev.eventkit.Json.MAX_NESTING_DEPTH) {
+      if (maxDepth > dev.eventkit.internal.json.Json.MAX_NESTING_DEPTH) {
         throw new IllegalArgumentException("maxDepth must not exceed the parser's limit of "
-            + dev.eventkit.Json.MAX_NESTING_DEPTH);
+            + dev.eventkit.internal.json.Json.MAX_NESTING_DEPTH);
       }
       return new SchemaValidator(this);
     }

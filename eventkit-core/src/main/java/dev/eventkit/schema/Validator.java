@@ -1,7 +1,7 @@
 package dev.eventkit.schema;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.Validation;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.Validation;
 
 /**
  * Checks an envelope's payload and contexts against the schemas they claim, before the envelope is appended to

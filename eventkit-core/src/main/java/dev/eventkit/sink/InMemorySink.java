@@ -1,6 +1,6 @@
 package dev.eventkit.sink;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.eventkit.sink;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -9,9 +9,11 @@ import java.util.concurrent.CompletableFuture;
  * itself — the pipeline's dispatcher owns retries, backoff, batch splitting and dead letters, and advances the
  * sink's cursor in the log only after a write succeeded.
  *
- * <p>Thread-safety: the dispatcher calls {@link #write} for one sink from one thread at a time, but may have
- * several writes in flight (see {@code AsyncQueue} workers), so implementations must tolerate concurrent calls.
- * {@link #flush()} and {@link #close()} may be called from any thread.
+ * <p>Thread-safety: {@link #write} is never called concurrently for one sink — in-process delivery calls it from
+ * the sink's own thread — but the next call may come before the future of the previous one completed (up to
+ * {@code AsyncQueue}'s {@code workers} batches are outstanding at once), so a sink must not assume earlier writes
+ * are done, and must make its futures' completion thread-safe. {@link #flush()}, {@link #shutdown()} and
+ * {@link #close()} may be called from any thread, also while writes are outstanding.
  *
  * <p>Failure modes: report per-event outcomes through {@link WriteResult}; a future that completes exceptionally
  * (or a {@code write} that throws) is treated as a retryable failure of the whole batch. A sink must not complete
@@ -33,7 +35,15 @@ public interface Sink extends AutoCloseable {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** Releases the sink's resources; called once, after the last write completed. */
+  /**
+   * Flushes, then releases the sink's resources; called once by the pipeline, after the last write completed. The
+   * pipeline bounds the wait by its shutdown timeout. The default flushes and then calls {@link #close()}.
+   */
+  default CompletableFuture<Void> shutdown() {
+    return flush().thenRun(this::close);
+  }
+
+  /** Releases the sink's resources at once (without waiting for buffered data); called by {@link #shutdown()}. */
   @Override
   default void close() {}
 }

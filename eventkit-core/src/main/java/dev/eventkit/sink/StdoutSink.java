@@ -1,7 +1,7 @@
 package dev.eventkit.sink;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

@@ -3,7 +3,7 @@ package dev.eventkit.buffer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.testing.Envelopes;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,8 @@ package dev.eventkit.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Json;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.buffer.SqliteRingBuffer;
@@ -44,7 +45,7 @@ class BackpressureTest {
     try (Pipeline p = Pipeline.builder()
         .ringBuffer(SqliteRingBuffer.builder(dir.resolve(budget + ".db")).retention(retention.build()).build())
         .sink(sink).retry(fast).metrics(metrics).build().start()) {
-      Collector collector = Collector.create(p);
+      Collector collector = Collector.builder(p).input(SegmentInput.create()).build();
       List<String> accepted = new ArrayList<>();
       HttpResponse refused = null;
       for (int i = 0; i < 200 && refused == null; i++) {

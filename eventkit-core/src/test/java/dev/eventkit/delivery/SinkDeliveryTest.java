@@ -1,8 +1,9 @@
 package dev.eventkit.delivery;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.sink.Failure;
@@ -37,7 +38,7 @@ class SinkDeliveryTest {
       assertThat(letter.attributes()).containsEntry("deadLetter.sink", "warehouse")
           .containsEntry("deadLetter.reason", "rejected by sink: refused by destination")
           .containsKey("deadLetter.at");
-      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();
       assertThat(sink.delivered()).extracting(Envelope::id)
           .containsExactlyInAnyOrder("p0", "p1", "p2", "p3", "p4", "p6", "p7", "p8", "p9");
       assertThat(p.status().sinks().get(0).deadLettered()).isEqualTo(1);
@@ -97,7 +98,7 @@ class SinkDeliveryTest {
       p.collect(Envelopes.tracks("r", 5)).join();
       assertThat(inner.awaitCount(5, Duration.ofSeconds(5))).hasSize(5);
       assertThat(calls.get()).isEqualTo(4);
-      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();
       SinkStatus s = p.status().sinks().get(0);
       assertThat(s.retried()).isEqualTo(15);
       assertThat(s.delivered()).isEqualTo(5);
@@ -118,7 +119,7 @@ class SinkDeliveryTest {
       assertThat(letters.get(0).attributes()).containsEntry("deadLetter.attempts", "3")
           .containsEntry("deadLetter.reason", "retry budget exhausted: sink is down");
       assertThat(sink.writeCalls()).isEqualTo(3);
-      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();
     }
   }
 
@@ -130,11 +131,11 @@ class SinkDeliveryTest {
         .build();
     try (Pipeline p = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(sink, quick).build().start()) {
       p.collect(Envelopes.tracks("h", 1)).join();
-      assertThat(p.flush(Duration.ofMillis(300))).isFalse();
+      assertThat(flushed(p, Duration.ofMillis(300))).isFalse();
       assertThat(p.status().sinks().get(0).lagEvents()).isEqualTo(1);
       sink.setPoison(e -> false);
       sink.awaitIds(List.of("h0"), Duration.ofSeconds(5));
-      assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();
     }
   }
 

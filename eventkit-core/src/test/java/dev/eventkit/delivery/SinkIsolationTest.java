@@ -1,8 +1,9 @@
 package dev.eventkit.delivery;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.testing.ControllableSink;
@@ -54,7 +55,7 @@ class SinkIsolationTest {
       failing.setDown(false);
       failing.awaitIds(ids, Duration.ofSeconds(20));
       healthy.awaitIds(ids, Duration.ofSeconds(5));
-      assertThat(pipeline.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(flushed(pipeline, Duration.ofSeconds(10))).isTrue();
       assertThat(status(pipeline, "failing").lagEvents()).isZero();
       assertThat(status(pipeline, "failing").state()).isEqualTo(SinkState.OK);
     }

@@ -1,8 +1,9 @@
 package dev.eventkit.delivery;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.testing.ControllableSink;
@@ -75,7 +76,7 @@ class SinkOutageTest {
         Envelopes.tracks("o" + b + "-", perBatch).forEach(e -> ids.add(e.id()));
       }
       down.awaitIds(ids, Duration.ofSeconds(60));
-      assertThat(p.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(10))).isTrue();
     }
   }
 

@@ -3,7 +3,7 @@ package dev.eventkit.input;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.input.cloudevents.CloudEventsInput;
 import dev.eventkit.input.pixel.PixelInput;
@@ -12,7 +12,7 @@ import dev.eventkit.input.webhook.WebhookInput;
 import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.HttpSchemaSource;
 import dev.eventkit.schema.SchemaRegistry;
-import dev.eventkit.schema.SchemaRoutes;
+import dev.eventkit.http.SchemasEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -48,7 +48,7 @@ class InputFuzzTest {
         .source(HttpSchemaSource.of("http://127.0.0.1:9"), 1, "org.down").build();
     server = new TestCollector(registry, SelfDescribingInput.create(), CloudEventsInput.create(),
         WebhookInput.builder().hook("shop", SCHEMAS[0]).build(),
-        PixelInput.builder().pixel("order", SCHEMAS[0]).build(), SchemaRoutes.create(registry));
+        PixelInput.builder().pixel("order", SCHEMAS[0]).build(), SchemasEndpoint.create(registry));
   }
 
   @AfterAll

@@ -1,10 +1,12 @@
 package dev.eventkit.input;
 
-import dev.eventkit.Envelope;
+import static dev.eventkit.testing.Flushing.flushed;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
-import dev.eventkit.PipelineBuilder;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.http.Collector;
+import dev.eventkit.http.Endpoint;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
@@ -36,18 +38,28 @@ public final class TestCollector implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(10)).build();
 
   public TestCollector(Input... inputs) {
-    this(SchemaRegistry.builder().source(ClasspathSchemaSource.create()).build(), inputs);
+    this(SchemaRegistry.builder().source(ClasspathSchemaSource.create()).build(), (Object[]) inputs);
   }
 
-  public TestCollector(SchemaRegistry registry, Input... inputs) {
+  /** A collector serving each {@link Input} and {@link Endpoint} given (the Segment input when no input is). */
+  public TestCollector(SchemaRegistry registry, Object... routes) {
     this.registry = registry;
-    PipelineBuilder b = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(valid).invalidSink(invalid)
-        .validator(SchemaValidator.create(registry));
-    for (Input i : inputs) {
-      b.input(i);
+    this.pipeline = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(valid).invalidSink(invalid)
+        .validator(SchemaValidator.create(registry)).build().start();
+    Collector.Builder b = Collector.builder(pipeline);
+    boolean input = false;
+    for (Object r : routes) {
+      if (r instanceof Input i) {
+        b.input(i);
+        input = true;
+      } else {
+        b.endpoint((Endpoint) r);
+      }
     }
-    this.pipeline = b.build().start();
-    this.collector = Collector.create(pipeline);
+    if (!input) {
+      b.input(SegmentInput.create());
+    }
+    this.collector = b.build();
     this.server = new LocalServer(collector);
   }
 
@@ -84,12 +96,12 @@ public final class TestCollector implements AutoCloseable {
 
   /** Waits until every accepted event reached a sink, and returns the valid and invalid envelopes. */
   public List<Envelope> flushValid() throws InterruptedException {
-    pipeline.flush(Duration.ofSeconds(30));
+    flushed(pipeline, Duration.ofSeconds(30));
     return valid.envelopes();
   }
 
   public List<Envelope> flushInvalid() throws InterruptedException {
-    pipeline.flush(Duration.ofSeconds(30));
+    flushed(pipeline, Duration.ofSeconds(30));
     return invalid.envelopes();
   }
 

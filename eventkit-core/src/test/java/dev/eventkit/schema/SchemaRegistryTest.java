@@ -4,8 +4,8 @@ import static dev.eventkit.schema.SchemaValidatorTest.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,12 +2,12 @@ package dev.eventkit.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Entity;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
-import dev.eventkit.Violation;
+import dev.eventkit.event.Entity;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
+import dev.eventkit.event.Violation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,7 @@ package dev.eventkit.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.testing.Envelopes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

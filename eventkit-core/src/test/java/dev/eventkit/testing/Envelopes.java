@@ -1,6 +1,6 @@
 package dev.eventkit.testing;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -15,7 +15,6 @@ import dev.eventkit.gcp.gcs.GcsSink;
 import dev.eventkit.gcp.pubsub.PubSubQueue;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.http.Collector;
-import dev.eventkit.http.HealthCheck;
 import dev.eventkit.input.cloudevents.CloudEventsInput;
 import dev.eventkit.input.pixel.PixelInput;
 import dev.eventkit.input.selfdescribing.SelfDescribingInput;
@@ -24,8 +23,7 @@ import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.DirectorySchemaSource;
 import dev.eventkit.schema.HttpSchemaSource;
 import dev.eventkit.schema.SchemaRegistry;
-import dev.eventkit.schema.SchemaRegistryHealth;
-import dev.eventkit.schema.SchemaRoutes;
+import dev.eventkit.http.SchemasEndpoint;
 import dev.eventkit.schema.SchemaValidator;
 import dev.eventkit.http.JdkHttpHandler;
 import dev.eventkit.input.segment.SegmentInput;
@@ -74,14 +72,7 @@ public final class CollectorServer implements AutoCloseable {
   public static CollectorServer start(CollectorConfig config) throws IOException {
     SchemaRegistry registry = registry(config);
     Pipeline pipeline = pipeline(config, registry).start();
-    Collector collector = Collector.builder(pipeline)
-        .maxBodyBytes(config.maxBodyBytes())
-        .trustForwardedHeaders(config.trustForwardedHeaders())
-        .healthCheck("schemas", () -> {
-          SchemaRegistryHealth h = registry.health();
-          return new HealthCheck.Result(h.healthy(), h.toJson());
-        })
-        .build();
+    Collector collector = collector(config, pipeline, registry);
     HttpServer server = JdkHttpHandler.serve(collector, new InetSocketAddress(config.host(), config.port()), 256);
     // Handlers block while the log commits, so the pool is sized for waiting, not for CPU.
     ExecutorService threads = Executors.newFixedThreadPool(64, r -> {
@@ -116,13 +107,31 @@ public final class CollectorServer implements AutoCloseable {
   }
 
   /**
-   * The example's pipeline: SQLite log; every input (Segment, self-describing, CloudEvents, webhooks, pixels,
-   * the schema pages); validation against the registry; NDJSON file sinks for valid, invalid and dead-lettered
-   * events.
+   * The example's collector: every input (Segment, self-describing, CloudEvents, webhooks, pixels, Snowplow), the
+   * schema pages, and the schema registry's health under {@code /health}.
    */
-  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry) {
+  static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry) {
     PixelInput.Builder pixels = PixelInput.builder();
     config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
+    return Collector.builder(pipeline)
+        .input(SegmentInput.create())
+        .input(SelfDescribingInput.create())
+        .input(CloudEventsInput.create())
+        .input(WebhookInput.create())
+        .input(pixels.build())
+        .input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build())
+        .endpoint(SchemasEndpoint.create(registry))
+        .maxBodyBytes(config.maxBodyBytes())
+        .trustForwardedHeaders(config.trustForwardedHeaders())
+        .healthCheck("schemas", registry.healthCheck())
+        .build();
+  }
+
+  /**
+   * The example's pipeline: SQLite log; validation against the registry; NDJSON file sinks for valid, invalid and
+   * dead-lettered events.
+   */
+  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry) {
     SqliteRingBuffer log = SqliteRingBuffer.builder(config.dataDirectory().resolve("wal.db"))
         .durability(config.durabilityFull() ? Durability.FULL : Durability.NORMAL)
         .retention(RetentionPolicy.builder()
@@ -135,14 +144,7 @@ public final class CollectorServer implements AutoCloseable {
     PipelineBuilder builder = Pipeline.builder()
         .ringBuffer(log)
         .queue(queue(config))
-        .validator(SchemaValidator.create(registry))
-        .input(SegmentInput.create())
-        .input(SelfDescribingInput.create())
-        .input(CloudEventsInput.create())
-        .input(WebhookInput.create())
-        .input(pixels.build())
-        .input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build())
-        .input(SchemaRoutes.create(registry));
+        .validator(SchemaValidator.create(registry));
     if (config.gcp().deliversHere()) {
       builder.sink(eventStore(config))
           .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")

@@ -1,6 +1,6 @@
 package dev.eventkit.examples;
 
-import dev.eventkit.http.BoundedBody;
+import dev.eventkit.internal.http.BoundedBody;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;

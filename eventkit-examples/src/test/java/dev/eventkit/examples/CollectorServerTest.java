@@ -1,8 +1,9 @@
 package dev.eventkit.examples;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,16 +91,16 @@ class CollectorServerTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(schemas.body()).contains(example);
 
-      assertThat(server.pipeline().flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(flushed(server.pipeline(), Duration.ofSeconds(10))).isTrue();
       assertThat(NdjsonOutput.read(data.resolve("events"))).extracting(Envelope::protocol)
           .containsExactlyInAnyOrder("selfdescribing", "cloudevents", "webhook", "pixel", "snowplow");
       Envelope pageView = NdjsonOutput.read(data.resolve("events")).stream()
           .filter(e -> e.protocol().equals("snowplow")).findFirst().orElseThrow();
       assertThat(pageView.id()).isEqualTo("6f0e3f2a-1b7c-4d6e-9a8b-0c1d2e3f4a5b");
-      assertThat(pageView.validation().status()).isEqualTo(dev.eventkit.Validation.Status.VALID);
+      assertThat(pageView.validation().status()).isEqualTo(dev.eventkit.event.Validation.Status.VALID);
       List<Envelope> invalid = NdjsonOutput.read(data.resolve("invalid"));
       assertThat(invalid).hasSize(1);
-      assertThat(invalid.get(0).validation().error()).isEqualTo(dev.eventkit.ValidationError.SCHEMA_NOT_FOUND);
+      assertThat(invalid.get(0).validation().error()).isEqualTo(dev.eventkit.event.ValidationError.SCHEMA_NOT_FOUND);
     }
   }
 

@@ -2,7 +2,7 @@ package dev.eventkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -2,7 +2,8 @@ package dev.eventkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.http.Collector;
@@ -43,7 +44,7 @@ class EventkitServletTest {
     tomcat.getConnector().setProperty("address", "127.0.0.1");
     Context context = tomcat.addContext("", dir.toString());
     Wrapper w = Tomcat.addServlet(context, "eventkit",
-        new EventkitServlet(Collector.builder(pipeline).maxBodyBytes(2048).build()));
+        new EventkitServlet(Collector.builder(pipeline).input(SegmentInput.create()).maxBodyBytes(2048).build()));
     w.setAsyncSupported(true);
     context.addServletMappingDecoded("/*", "eventkit");
     tomcat.start();

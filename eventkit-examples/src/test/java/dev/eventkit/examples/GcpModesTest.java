@@ -10,7 +10,7 @@ import com.google.cloud.bigquery.TableId;
 import com.google.cloud.firestore.DocumentSnapshot;
 import com.google.cloud.firestore.Firestore;
 import com.google.cloud.firestore.FirestoreOptions;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.gcp.bigquery.EnvelopeRow;
 import dev.eventkit.gcp.firestore.FirestoreDocuments;
 import dev.eventkit.gcp.testing.TestServers;

@@ -2,7 +2,8 @@ package dev.eventkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.http.Collector;
@@ -28,7 +29,7 @@ class InMemoryTestingExampleTest {
         .sink(events)
         .build()
         .start()) {
-      Collector collector = Collector.create(pipeline);
+      Collector collector = Collector.builder(pipeline).input(SegmentInput.create()).build();
 
       HttpResponse response = collector.handle(HttpRequest.builder("POST", "/collect/orders")
           .header("Content-Type", "application/json")

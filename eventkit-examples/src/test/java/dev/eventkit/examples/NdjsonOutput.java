@@ -1,7 +1,7 @@
 package dev.eventkit.examples;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

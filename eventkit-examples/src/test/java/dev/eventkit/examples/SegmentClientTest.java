@@ -7,7 +7,8 @@ import com.segment.analytics.Callback;
 import com.segment.analytics.messages.IdentifyMessage;
 import com.segment.analytics.messages.Message;
 import com.segment.analytics.messages.TrackMessage;
-import dev.eventkit.Envelope;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.buffer.SqliteRingBuffer;
@@ -49,7 +50,7 @@ class SegmentClientTest {
         .retry(RetryPolicy.builder().initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(200)).build())
         .metrics(metrics)
         .build().start();
-         LocalServer server = new LocalServer(Collector.create(pipeline))) {
+         LocalServer server = new LocalServer(Collector.builder(pipeline).input(SegmentInput.create()).build())) {
 
       Analytics analytics = Analytics.builder("test-write-key")
           .endpoint("http://127.0.0.1:" + server.port())

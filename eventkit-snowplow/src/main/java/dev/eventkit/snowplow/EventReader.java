@@ -1,11 +1,12 @@
 package dev.eventkit.snowplow;
 
+import dev.eventkit.internal.text.WellFormedText;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Entity;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Entity;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -179,7 +180,7 @@ final class EventReader {
     Instant sent = millis(p, "stm", violations);
     Instant trueTime = millis(p, "ttm", violations);
 
-    ObjectNode payload = Json.mapper().createObjectNode();
+    ObjectNode payload = Json.object();
     Set<String> consumed = new HashSet<>(HANDLED);
     consumed.addAll(COMMON.keySet());
     consumed.addAll(DIMENSION_PARAMS.keySet());
@@ -443,7 +444,7 @@ final class EventReader {
       }
     }
     try {
-      JsonNode node = WellFormedText.of(Json.mapper().readTree(text));
+      JsonNode node = WellFormedText.of(Json.reader().readTree(text));
       if (node == null || node.isMissingNode()) {
         violations.add(ProtocolViolation.parameter(param, "'" + param + "' holds no JSON"));
         return null;

@@ -1,6 +1,6 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.Violation;
+import dev.eventkit.event.Violation;
 import dev.eventkit.http.Rejection;
 
 /**

@@ -1,19 +1,20 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.http.PathName;
+import dev.eventkit.internal.text.WellFormedText;
+import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
 import dev.eventkit.http.ItemRejection;
-import dev.eventkit.http.JsonBody;
+import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
@@ -178,7 +179,7 @@ public final class SnowplowInput implements Input {
     }
     if (location != null && !params.containsKey("e")) {
       // Snowplow's rule: a redirect that names no event is a uri_redirect self-describing event.
-      ObjectNode wrapper = Json.mapper().createObjectNode();
+      ObjectNode wrapper = Json.object();
       wrapper.put("schema", "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0");
       ObjectNode inner = wrapper.putObject("data");
       inner.put("schema", SnowplowSchemas.URI_REDIRECT);
@@ -202,7 +203,7 @@ public final class SnowplowInput implements Input {
     if (outcome != null) {
       all.addAll(outcome.violations());
     }
-    ObjectNode payload = Json.mapper().createObjectNode();
+    ObjectNode payload = Json.object();
     payload.put("raw", raw);
     ObjectNode parameters = payload.putObject("parameters");
     params.forEach(parameters::put);
@@ -257,10 +258,10 @@ public final class SnowplowInput implements Input {
       if (outcome != null) {
         violations.addAll(outcome.violations());
       }
-      ObjectNode payload = Json.mapper().createObjectNode();
+      ObjectNode payload = Json.object();
       payload.put("raw", Json.write(item));
       payload.put("index", i);
-      payload.set("parameters", item.isObject() ? item.deepCopy() : Json.mapper().createObjectNode());
+      payload.set("parameters", item.isObject() ? item.deepCopy() : Json.object());
       envelopes.add(failed(facts, payload, violations, outcome == null ? null : outcome.eventId(),
           outcome == null ? null : outcome.type()));
       rejected.add(new ItemRejection(i, violations.get(0).toRejection()));
@@ -297,7 +298,7 @@ public final class SnowplowInput implements Input {
 
   /** The request as received: the body (as text, or base64 when it is not UTF-8) or else the query string. */
   private static ObjectNode rawPayload(HttpRequest request) {
-    ObjectNode payload = Json.mapper().createObjectNode();
+    ObjectNode payload = Json.object();
     byte[] body = request.body();
     if (body.length == 0 && request.method().equals("GET")) {
       payload.put("raw", rawQuery(request));
@@ -392,7 +393,7 @@ public final class SnowplowInput implements Input {
     } else if (failed) {
       response = failure(intake);
     } else {
-      ObjectNode body = Json.mapper().createObjectNode();
+      ObjectNode body = Json.object();
       body.put("status", "accepted");
       body.put("accepted", envelopes.size());
       response = HttpResponse.json(200, body);
@@ -408,7 +409,7 @@ public final class SnowplowInput implements Input {
       }
     }
     int accepted = intake.envelopes().size() - failedCount;
-    ObjectNode body = Json.mapper().createObjectNode();
+    ObjectNode body = Json.object();
     body.put("status", accepted == 0 ? "rejected" : "partial");
     body.put("accepted", accepted);
     body.put("failed", failedCount);

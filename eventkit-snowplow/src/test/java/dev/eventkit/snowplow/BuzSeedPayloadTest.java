@@ -3,9 +3,9 @@ package dev.eventkit.snowplow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.ValidationError;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class BuzSeedPayloadTest {
 
       // The same event, sent the way the protocol wants it, is accepted by the same collector.
       String wrapped = "{\"schema\":\"iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4\","
-          + "\"data\":[{\"e\":\"ue\",\"tv\":\"py-0.9\",\"p\":\"srv\",\"ue_pr\":" + Json.mapper()
+          + "\"data\":[{\"e\":\"ue\",\"tv\":\"py-0.9\",\"p\":\"srv\",\"ue_pr\":" + Json.writer()
           .writeValueAsString(Json.read(SEED_BODY).toString()) + "}]}";
       assertThat(c.post(SnowplowInput.TP2_PATH, wrapped).statusCode()).isEqualTo(200);
       Envelope event = c.awaitEvents(1).get(0);

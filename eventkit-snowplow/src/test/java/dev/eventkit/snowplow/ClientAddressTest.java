@@ -2,7 +2,7 @@ package dev.eventkit.snowplow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -2,8 +2,8 @@ package dev.eventkit.snowplow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

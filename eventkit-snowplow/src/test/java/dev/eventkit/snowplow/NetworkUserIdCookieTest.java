@@ -3,7 +3,7 @@ package dev.eventkit.snowplow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;

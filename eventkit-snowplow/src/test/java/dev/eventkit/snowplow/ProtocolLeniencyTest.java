@@ -2,8 +2,8 @@ package dev.eventkit.snowplow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -90,7 +90,7 @@ class ProtocolLeniencyTest {
     String ctx = "{\"schema\":\"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-9\",\"data\":[]}";
     try (TestCollector c = TestCollector.start(SnowplowInput.create())) {
       String body = "{\"schema\":\"iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-0\","
-          + "\"data\":[{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"mob\",\"co\":" + Json.mapper().writeValueAsString(ctx)
+          + "\"data\":[{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"mob\",\"co\":" + Json.writer().writeValueAsString(ctx)
           + "}]}";
       assertThat(c.post(SnowplowInput.TP2_PATH, body).statusCode()).isEqualTo(200);
       assertThat(c.awaitEvents(1).get(0).contexts()).isEmpty();

@@ -3,11 +3,11 @@ package dev.eventkit.snowplow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
-import dev.eventkit.Violation;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
+import dev.eventkit.event.Violation;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

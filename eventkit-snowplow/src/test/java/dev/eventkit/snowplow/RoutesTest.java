@@ -3,9 +3,9 @@ package dev.eventkit.snowplow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.ValidationError;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
-import dev.eventkit.Envelope;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -71,7 +71,7 @@ class SchemaValidationTest {
         assertThat(bundled).containsKey(t.schema());
       }
     }
-    bundled.forEach((uri, text) -> assertThat(factory.getSchema(text).validate(dev.eventkit.Json.read("[]")))
+    bundled.forEach((uri, text) -> assertThat(factory.getSchema(text).validate(dev.eventkit.internal.json.Json.read("[]")))
         .as("%s rejects a non-object", uri).isNotEmpty());
   }
 }

@@ -1,14 +1,15 @@
 package dev.eventkit.snowplow;
 
+import dev.eventkit.internal.text.WellFormedText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import java.net.URLEncoder;
@@ -351,7 +352,7 @@ class SnowplowFuzzTest {
   /** Whether bytes parse as JSON, for checking the generators. */
   static final class JsonBodyCheck {
     static boolean isJson(byte[] b) {
-      return !dev.eventkit.http.JsonBody.parse(b).isRejected();
+      return !dev.eventkit.internal.http.JsonBody.parse(b).isRejected();
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineBuilder;
 import dev.eventkit.buffer.InMemoryRingBuffer;
@@ -38,13 +38,12 @@ final class TestCollector implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(10)).build();
 
   private TestCollector(SnowplowInput input, Validator validator, Consumer<Collector.Builder> collectorConfig) {
-    PipelineBuilder pb = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(events).invalidSink(invalid)
-        .input(input);
+    PipelineBuilder pb = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(events).invalidSink(invalid);
     if (validator != null) {
       pb.validator(validator);
     }
     pipeline = pb.build().start();
-    Collector.Builder cb = Collector.builder(pipeline);
+    Collector.Builder cb = Collector.builder(pipeline).input(input);
     collectorConfig.accept(cb);
     collector = cb.build();
     server = new LocalServer(collector);
@@ -110,7 +109,7 @@ final class TestCollector implements AutoCloseable {
 
   /** Waits until everything appended so far reached the sinks. */
   void drain() throws InterruptedException {
-    if (!pipeline.flush(WAIT)) {
+    if (!dev.eventkit.testing.Flushing.flushed(pipeline, WAIT)) {
       throw new IllegalStateException("sinks did not catch up within " + WAIT);
     }
   }

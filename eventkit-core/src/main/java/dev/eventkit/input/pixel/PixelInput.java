@@ -1,11 +1,11 @@
 package dev.eventkit.input.pixel;
 
-import dev.eventkit.http.PathName;
+import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
@@ -100,7 +100,7 @@ public final class PixelInput implements Input {
       return Intake.rejected(Rejection.badRequest("too_many_parameters",
           "a pixel takes at most " + MAX_PARAMETERS + " query parameters", null));
     }
-    ObjectNode payload = Json.mapper().createObjectNode();
+    ObjectNode payload = Json.object();
     List<String> encoded = query.get(base64Parameter);
     if (encoded != null) {
       if (encoded.size() != 1) {
@@ -168,7 +168,7 @@ public final class PixelInput implements Input {
       s = s.substring(0, s.length() - 1);
     }
     try {
-      return Json.mapper().readTree(Base64.getUrlDecoder().decode(s));
+      return Json.reader().readTree(Base64.getUrlDecoder().decode(s));
     } catch (IllegalArgumentException | java.io.IOException e) {
       return null;
     }

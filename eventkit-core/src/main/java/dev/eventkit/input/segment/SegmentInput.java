@@ -1,16 +1,13 @@
 package dev.eventkit.input.segment;
 
-import dev.eventkit.http.PathName;
+import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Event;
-import dev.eventkit.EventFormatException;
-import dev.eventkit.EventType;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
-import dev.eventkit.http.JsonBody;
+import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.ItemRejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Rejection;
@@ -27,7 +24,7 @@ import java.util.Objects;
  * {@code /v1/import}), so Segment's own libraries can point at the collector. {@code /collect} also takes
  * self-describing {@code {"schema", "data"}} events.
  *
- * <p>Each event is checked by {@link Event#parse}; in a batch, good events are kept and bad ones are listed in the
+ * <p>Each event is checked by {@link SegmentMessage#parse}; in a batch, good events are kept and bad ones are listed in the
  * response. The envelope id is the event's {@code messageId} when given. Accepts {@code application/json} and
  * {@code text/plain} (what browsers' {@code sendBeacon} sends). Stateless and thread-safe.
  */
@@ -59,8 +56,8 @@ public final class SegmentInput implements Input {
     List<Route> routes = new ArrayList<>();
     routes.add(Route.post(collectPath, MEDIA_TYPES));
     routes.add(Route.post(collectPath + "/{stream}", MEDIA_TYPES));
-    for (EventType t : EventType.values()) {
-      if (t != EventType.SELF_DESCRIBING) {
+    for (SegmentEventType t : SegmentEventType.values()) {
+      if (t != SegmentEventType.SELF_DESCRIBING) {
         routes.add(Route.post("/v1/" + t.wireName(), MEDIA_TYPES));
       }
     }
@@ -82,7 +79,7 @@ public final class SegmentInput implements Input {
       if (last.equals("batch") || last.equals("import")) {
         return readSegmentBatch(root, context);
       }
-      EventType type = EventType.fromWireName(last).orElseThrow();
+      SegmentEventType type = SegmentEventType.fromWireName(last).orElseThrow();
       return readItems(List.of(root), type, segmentStream, null, null, context);
     }
     String stream = context.pathParameter("stream", Envelope.DEFAULT_STREAM);
@@ -131,7 +128,7 @@ public final class SegmentInput implements Input {
         ? (ObjectNode) sharedContext : null, batchSentAt, context);
   }
 
-  private Intake readItems(List<JsonNode> items, EventType impliedType, String stream, ObjectNode sharedContext,
+  private Intake readItems(List<JsonNode> items, SegmentEventType impliedType, String stream, ObjectNode sharedContext,
       Instant batchSentAt, RequestContext context) {
     List<Envelope> envelopes = new ArrayList<>(items.size());
     List<ItemRejection> rejected = new ArrayList<>();
@@ -140,10 +137,10 @@ public final class SegmentInput implements Input {
       if (sharedContext != null && item.isObject()) {
         mergeContext((ObjectNode) item, sharedContext);
       }
-      Event event;
+      SegmentMessage event;
       try {
-        event = Event.parse(item, impliedType);
-      } catch (EventFormatException e) {
+        event = SegmentMessage.parse(item, impliedType);
+      } catch (SegmentFormatException e) {
         rejected.add(new ItemRejection(i, Rejection.badRequest(e.code(), e.getMessage(), e.field())));
         continue;
       }
@@ -154,7 +151,7 @@ public final class SegmentInput implements Input {
           .payloadJson(event.json())
           .sentAt(event.sentAt() != null ? event.sentAt() : batchSentAt)
           .attribute("eventType", event.type().wireName());
-      if (event.type() == EventType.SELF_DESCRIBING) {
+      if (event.type() == SegmentEventType.SELF_DESCRIBING) {
         // As on /sd: the payload is what the schema describes.
         b.protocol("selfdescribing").payloadJson(event.dataJson()).contexts(event.contexts());
       }

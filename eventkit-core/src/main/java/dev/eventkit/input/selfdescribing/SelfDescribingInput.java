@@ -1,15 +1,15 @@
 package dev.eventkit.input.selfdescribing;
 
-import dev.eventkit.http.PathName;
+import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Entity;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Entity;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
 import dev.eventkit.http.ItemRejection;
-import dev.eventkit.http.JsonBody;
+import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;

@@ -1,11 +1,11 @@
 package dev.eventkit.input.webhook;
 
-import dev.eventkit.http.PathName;
-import dev.eventkit.Envelope;
+import dev.eventkit.internal.http.PathName;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
-import dev.eventkit.http.JsonBody;
+import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;

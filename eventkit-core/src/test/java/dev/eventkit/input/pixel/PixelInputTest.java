@@ -3,10 +3,10 @@ package dev.eventkit.input.pixel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.input.TestCollector;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;

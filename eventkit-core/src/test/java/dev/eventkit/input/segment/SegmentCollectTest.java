@@ -3,8 +3,8 @@ package dev.eventkit.input.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.http.Collector;
@@ -33,7 +33,7 @@ class SegmentCollectTest {
   void start() {
     sink = new InMemorySink("memory");
     pipeline = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(sink).build().start();
-    collector = Collector.builder(pipeline).maxBodyBytes(4096).build();
+    collector = Collector.builder(pipeline).input(SegmentInput.create()).maxBodyBytes(4096).build();
   }
 
   @AfterEach

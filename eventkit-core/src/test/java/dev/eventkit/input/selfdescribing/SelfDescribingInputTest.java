@@ -3,11 +3,11 @@ package dev.eventkit.input.selfdescribing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Entity;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Entity;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.input.TestCollector;
 import java.net.http.HttpResponse;
 import java.time.Instant;

@@ -20,7 +20,7 @@ import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.gcp.gcs.GcsFormat;
 import dev.eventkit.gcp.gcs.GcsLayout;
 import dev.eventkit.gcp.gcs.StorageClients;
@@ -238,7 +238,7 @@ public final class BigQueryLoader implements AutoCloseable {
   private void load(List<String> objects, Counts counts) throws InterruptedException {
     renewLease();
     String jobId = "eventkit_load_" + UUID.randomUUID().toString().replace("-", "");
-    ObjectNode manifest = Json.mapper().createObjectNode();
+    ObjectNode manifest = Json.object();
     manifest.put("job", jobId);
     manifest.put("table", table.getDataset() + "." + table.getTable());
     ArrayNode list = manifest.putArray("objects");
@@ -251,7 +251,7 @@ public final class BigQueryLoader implements AutoCloseable {
   private void resume(Blob manifest, Counts counts) throws InterruptedException {
     JsonNode m;
     try {
-      m = Json.mapper().readTree(storage.readAllBytes(manifest.getBlobId()));
+      m = Json.reader().readTree(storage.readAllBytes(manifest.getBlobId()));
     } catch (IOException e) {
       LOG.warn("loader: manifest {} is unreadable; removed, its objects will be loaded again if unmarked",
           manifest.getName());

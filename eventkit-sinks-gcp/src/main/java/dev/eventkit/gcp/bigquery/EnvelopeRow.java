@@ -7,9 +7,9 @@ import com.google.cloud.bigquery.FieldValue;
 import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.Schema;
 import com.google.cloud.bigquery.StandardSQLTypeName;
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
-import dev.eventkit.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.gcp.gcs.GcsFormat;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -96,14 +96,14 @@ public final class EnvelopeRow {
 
     @Override
     public void write(Envelope envelope, OutputStream out) throws IOException {
-      out.write(Json.mapper().writeValueAsBytes(toJson(envelope)));
+      out.write(Json.writer().writeValueAsBytes(toJson(envelope)));
     }
 
     @Override
     public Envelope read(byte[] line) {
       JsonNode row;
       try {
-        row = Json.mapper().readTree(line);
+        row = Json.reader().readTree(line);
       } catch (IOException e) {
         throw new IllegalArgumentException("not a JSON row", e);
       }
@@ -142,7 +142,7 @@ public final class EnvelopeRow {
   /** The row as a JSON object, columns in schema order, timestamps as RFC 3339 text; null columns omitted. */
   public static ObjectNode toJson(Envelope e) {
     JsonNode wire = wireForm(e);
-    ObjectNode row = Json.mapper().createObjectNode();
+    ObjectNode row = Json.object();
     row.put(EVENT_ID, e.id());
     row.put(PROTOCOL, e.protocol());
     row.put(STREAM, e.stream());
@@ -229,7 +229,7 @@ public final class EnvelopeRow {
   }
 
   private static Envelope fromValues(Map<String, Object> v, java.util.function.Function<Object, Instant> time) {
-    ObjectNode wire = Json.mapper().createObjectNode();
+    ObjectNode wire = Json.object();
     Object version = v.get(ENVELOPE_VERSION);
     wire.put("v", version instanceof Long ? (Long) version : -1L);
     wire.put("id", text(v, EVENT_ID));
@@ -261,7 +261,7 @@ public final class EnvelopeRow {
 
   private static JsonNode wireForm(Envelope e) {
     try {
-      return Json.mapper().readTree(EnvelopeCodec.encode(e));
+      return Json.reader().readTree(EnvelopeCodec.encode(e));
     } catch (IOException ex) {
       throw new IllegalStateException("the envelope codec wrote invalid JSON", ex);
     }
@@ -278,7 +278,7 @@ public final class EnvelopeRow {
       throw new IllegalArgumentException("row has no " + column);
     }
     try {
-      return Json.mapper().readTree(text);
+      return Json.reader().readTree(text);
     } catch (IOException ex) {
       throw new IllegalArgumentException("column " + column + " is not JSON", ex);
     }

@@ -2,7 +2,7 @@ package dev.eventkit.gcp.bigquery;
 
 import com.google.cloud.bigquery.InsertAllRequest;
 import com.google.cloud.bigquery.InsertAllResponse;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.WriteResult;
 import java.util.List;
 

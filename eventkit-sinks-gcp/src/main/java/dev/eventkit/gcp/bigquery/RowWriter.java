@@ -1,6 +1,6 @@
 package dev.eventkit.gcp.bigquery;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.WriteResult;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.eventkit.gcp.gcs;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import java.io.OutputStream;
 
 /** {@link GcsFormat#envelopes()}: one {@link EnvelopeCodec} object a line. Stateless and thread-safe. */

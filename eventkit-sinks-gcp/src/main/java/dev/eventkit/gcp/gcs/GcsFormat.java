@@ -1,7 +1,7 @@
 package dev.eventkit.gcp.gcs;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 

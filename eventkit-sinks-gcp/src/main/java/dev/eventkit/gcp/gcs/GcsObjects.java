@@ -2,7 +2,7 @@ package dev.eventkit.gcp.gcs;
 
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.Storage;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,8 +2,8 @@ package dev.eventkit.gcp.pubsub;
 
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
-import dev.eventkit.Envelope;
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 

@@ -2,19 +2,20 @@ package dev.eventkit.gcp.pubsub;
 
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.delivery.DeliveryTarget;
-import dev.eventkit.delivery.Dispatcher;
+import dev.eventkit.internal.delivery.Dispatcher;
 import dev.eventkit.delivery.Queue;
 import dev.eventkit.delivery.RetryPolicy;
-import dev.eventkit.delivery.SinkDelivery;
+import dev.eventkit.internal.delivery.SinkDelivery;
 import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.metrics.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -187,23 +188,12 @@ public final class PubSubQueue implements Queue {
    * keeping. A worker-only queue reads no log and returns true at once.
    */
   @Override
-  public boolean drain(long sequence, Duration timeout) throws InterruptedException {
+  public CompletableFuture<Void> drain(long sequence) {
     Dispatcher p;
     synchronized (this) {
       p = publisher;
     }
-    if (p == null) {
-      return true;
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (p.committed() < sequence) {
-      if (System.nanoTime() >= deadline) {
-        return false;
-      }
-      p.wake();
-      Thread.sleep(5);
-    }
-    return true;
+    return p == null ? CompletableFuture.completedFuture(null) : p.committedAtLeast(sequence);
   }
 
   /** The last log sequence Pub/Sub acknowledged (with all before it); 0 before any, or without a publisher. */

@@ -6,7 +6,7 @@ import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
 import com.google.pubsub.v1.PullRequest;
 import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.ReceivedMessage;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

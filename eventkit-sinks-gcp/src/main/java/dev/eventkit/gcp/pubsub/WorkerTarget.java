@@ -1,7 +1,7 @@
 package dev.eventkit.gcp.pubsub;
 
-import dev.eventkit.Envelope;
-import dev.eventkit.delivery.SinkDelivery;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.delivery.SinkDelivery;
 import dev.eventkit.delivery.SinkStatus;
 import java.time.Clock;
 import java.time.Duration;

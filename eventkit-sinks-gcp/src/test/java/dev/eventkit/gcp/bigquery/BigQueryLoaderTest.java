@@ -14,8 +14,8 @@ import com.google.cloud.bigquery.TableId;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.gcp.gcs.GcsFormat;
 import dev.eventkit.gcp.gcs.GcsLayout;
 import dev.eventkit.gcp.gcs.GcsSink;
@@ -171,7 +171,7 @@ class BigQueryLoaderTest {
   }
 
   private static void manifest(Target t, String state, String job, String object) {
-    ObjectNode m = Json.mapper().createObjectNode();
+    ObjectNode m = Json.object();
     m.put("job", job);
     m.putArray("objects").add(object);
     storage.create(BlobInfo.newBuilder(t.bucket, state + "/jobs/" + job + ".json").build(),

@@ -2,7 +2,7 @@ package dev.eventkit.gcp.bigquery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.gcp.bigquery.FakeWriteApi.Append;
 import dev.eventkit.gcp.testing.TestServers;
 import dev.eventkit.sink.WriteResult;

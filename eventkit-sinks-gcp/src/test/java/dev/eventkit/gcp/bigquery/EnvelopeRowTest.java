@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.List;

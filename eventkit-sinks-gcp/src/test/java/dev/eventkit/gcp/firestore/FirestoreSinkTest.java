@@ -1,17 +1,18 @@
 package dev.eventkit.gcp.firestore;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.Timestamp;
-import dev.eventkit.CollectorInfo;
-import dev.eventkit.Entity;
-import dev.eventkit.Envelope;
-import dev.eventkit.Json;
+import dev.eventkit.event.CollectorInfo;
+import dev.eventkit.event.Entity;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.Pipeline;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
-import dev.eventkit.Violation;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
+import dev.eventkit.event.Violation;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.gcp.testing.TestServers;
 import dev.eventkit.sink.InMemorySink;
@@ -194,7 +195,7 @@ class FirestoreSinkTest {
         .build().start()) {
       pipeline.collect(batch).get(30, TimeUnit.SECONDS);
       deadLetters.awaitCount(1, Duration.ofSeconds(60));
-      assertThat(pipeline.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(flushed(pipeline, Duration.ofSeconds(60))).isTrue();
     }
     assertThat(FirestoreTesting.ids(deadLetters.envelopes())).containsExactly("too-big");
     assertThat(deadLetters.envelopes().get(0).attributes()).containsEntry("deadLetter.sink", "firestore");
@@ -214,7 +215,7 @@ class FirestoreSinkTest {
       for (int i = 0; i < events.size(); i += 100) {
         pipeline.collect(events.subList(i, i + 100)).get(30, TimeUnit.SECONDS);
       }
-      assertThat(pipeline.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(flushed(pipeline, Duration.ofSeconds(60))).isTrue();
       assertThat(pipeline.status().sinks().get(0).delivered()).isEqualTo(700);
     }
     assertThat(store.documents(prefix + "default").keySet())

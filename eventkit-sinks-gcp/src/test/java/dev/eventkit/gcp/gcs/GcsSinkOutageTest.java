@@ -3,7 +3,7 @@ package dev.eventkit.gcp.gcs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.storage.Storage;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.RetryPolicy;

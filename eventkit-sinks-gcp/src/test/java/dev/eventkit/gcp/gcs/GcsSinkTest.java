@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.Storage;
-import dev.eventkit.CollectorInfo;
-import dev.eventkit.Entity;
-import dev.eventkit.Envelope;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
-import dev.eventkit.Violation;
+import dev.eventkit.event.CollectorInfo;
+import dev.eventkit.event.Entity;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
+import dev.eventkit.event.Violation;
 import dev.eventkit.gcp.testing.TestServers;
 import dev.eventkit.sink.WriteResult;
 import java.time.Duration;

@@ -1,14 +1,16 @@
 package dev.eventkit.gcp.pubsub;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.TableId;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.gcp.bigquery.EnvelopeRow;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.EnvelopeCodec;
+import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.gcp.firestore.FirestoreTesting;
@@ -100,7 +102,7 @@ class DistributedModeTest {
                 .ackDeadline(ackDeadline).build())
             .build().start();
         collectors.add(collector);
-        servers.add(new LocalServer(Collector.create(collector)));
+        servers.add(new LocalServer(Collector.builder(collector).input(SegmentInput.create()).build()));
       }
 
       // Each collector takes its own stream over HTTP; an id counts as accepted when its request got a 2xx.
@@ -135,7 +137,7 @@ class DistributedModeTest {
       int total = accepted.get("web").size() + accepted.get("app").size();
       assertThat(total).isEqualTo(2 * REQUESTS_PER_COLLECTOR * EVENTS_PER_REQUEST);
       for (Pipeline c : collectors) {
-        assertThat(c.flush(Duration.ofSeconds(60))).as("everything accepted is published").isTrue();
+        assertThat(flushed(c, Duration.ofSeconds(60))).as("everything accepted is published").isTrue();
       }
 
       // Exactly once in Firestore: one document per accepted id, no other documents.

@@ -1,8 +1,9 @@
 package dev.eventkit.gcp.pubsub;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.SqliteRingBuffer;
@@ -91,7 +92,7 @@ class EmulatorRestartTest {
       producer.runUntil(() -> producer.accepted().size() >= acknowledged + 800);
       producer.stop();
 
-      assertThat(collector.flush(Duration.ofSeconds(90))).as("the log is published again after the restart")
+      assertThat(flushed(collector, Duration.ofSeconds(90))).as("the log is published again after the restart")
           .isTrue();
       List<String> accepted = producer.accepted();
       List<String> mustArrive = accepted.subList((int) acknowledged, accepted.size());
@@ -133,7 +134,7 @@ class EmulatorRestartTest {
       TestServers.start("firestore");
       producer.runUntil(() -> producer.accepted().size() >= acknowledged.size() + 800);
       producer.stop();
-      assertThat(collector.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(flushed(collector, Duration.ofSeconds(60))).isTrue();
 
       List<String> accepted = producer.accepted();
       Set<String> mustArrive = new HashSet<>(accepted);

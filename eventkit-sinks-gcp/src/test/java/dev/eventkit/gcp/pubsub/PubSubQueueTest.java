@@ -1,13 +1,14 @@
 package dev.eventkit.gcp.pubsub;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.pubsub.v1.PubsubMessage;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.SinkState;
@@ -71,7 +72,7 @@ class PubSubQueueTest {
         .invalidSink(invalid)
         .build().start()) {
       p.collect(events).get(30, TimeUnit.SECONDS);
-      assertThat(p.flush(Duration.ofSeconds(60))).isTrue(); // published: safe in Pub/Sub
+      assertThat(flushed(p, Duration.ofSeconds(60))).isTrue(); // published: safe in Pub/Sub
       valid.await(l -> ids(l).size() >= 270, Duration.ofSeconds(60));
       invalid.await(l -> ids(l).size() >= 30, Duration.ofSeconds(60));
 
@@ -105,7 +106,7 @@ class PubSubQueueTest {
       for (int i = 0; i < events.size(); i += 200) {
         p.collect(events.subList(i, i + 200)).get(30, TimeUnit.SECONDS);
       }
-      assertThat(p.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(60))).isTrue();
       assertThat(q.publishedSequence()).isEqualTo(1200);
       assertThat(p.status().sinks()).singleElement().satisfies(s -> {
         assertThat(s.sink()).isEqualTo("pubsub");
@@ -134,7 +135,7 @@ class PubSubQueueTest {
         .queue(queue(topic, sub).role(PubSubQueue.Role.PUBLISHER).ackDeadline(Duration.ofSeconds(10)).build())
         .build().start()) {
       collector.collect(events).get(30, TimeUnit.SECONDS);
-      assertThat(collector.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(flushed(collector, Duration.ofSeconds(60))).isTrue();
     }
 
     FailingSink failing = new FailingSink("warehouse");

@@ -1,13 +1,14 @@
 package dev.eventkit.gcp.pubsub;
 
+import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.pubsub.v1.PubsubMessage;
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
-import dev.eventkit.Validation;
-import dev.eventkit.ValidationError;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.sink.WriteResult;
 import dev.eventkit.testing.Envelopes;
@@ -175,7 +176,7 @@ class PubSubSinkTest {
     try (Pipeline p = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(dir.resolve("log.db")))
         .sink(sink(topic).build()).build().start()) {
       p.collect(Envelopes.tracks("b-", 20)).get(30, TimeUnit.SECONDS);
-      assertThat(p.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(flushed(p, Duration.ofSeconds(60))).isTrue();
     }
     assertThat(pubsub.pullUntil(sub, l -> l.size() >= 20, Duration.ofSeconds(30))).hasSize(20);
   }

@@ -1,6 +1,6 @@
 package dev.eventkit.gcp.pubsub;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineBuilder;
 import dev.eventkit.gcp.bigquery.BigQueryStreamingSink;

@@ -2,7 +2,7 @@ package dev.eventkit.gcp.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.delivery.SinkStatus;
 import java.time.Duration;
@@ -54,7 +54,7 @@ public final class OutageScenario {
     }
     List<Envelope> after = envelopes("after", 20, timePrecision);
     pipeline.collect(after).join();
-    assertThat(pipeline.flush(flushTimeout)).as("everything delivered after the restart").isTrue();
+    assertThat(dev.eventkit.testing.Flushing.flushed(pipeline, flushTimeout)).as("everything delivered after the restart").isTrue();
 
     List<String> expected = new ArrayList<>(ids(during));
     expected.addAll(ids(after));

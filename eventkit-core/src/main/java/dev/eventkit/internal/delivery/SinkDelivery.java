@@ -1,6 +1,10 @@
-package dev.eventkit.delivery;
+package dev.eventkit.internal.delivery;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.delivery.DeliveryTarget;
+import dev.eventkit.delivery.RetryPolicy;
+import dev.eventkit.delivery.SinkState;
+import dev.eventkit.delivery.SinkStatus;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.WriteResult;

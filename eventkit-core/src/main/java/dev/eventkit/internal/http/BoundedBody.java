@@ -1,5 +1,6 @@
-package dev.eventkit.http;
+package dev.eventkit.internal.http;
 
+import dev.eventkit.http.Collector;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

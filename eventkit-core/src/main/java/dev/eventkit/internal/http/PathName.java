@@ -1,4 +1,4 @@
-package dev.eventkit.http;
+package dev.eventkit.internal.http;
 
 import java.util.regex.Pattern;
 

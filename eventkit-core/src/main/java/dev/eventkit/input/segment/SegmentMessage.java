@@ -1,5 +1,7 @@
-package dev.eventkit;
+package dev.eventkit.input.segment;
 
+import dev.eventkit.event.Entity;
+import dev.eventkit.internal.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.schema.SchemaUri;
@@ -14,11 +16,11 @@ import java.util.Objects;
  * its type requires.
  *
  * <p>Immutable and thread-safe; the document is held as JSON text. {@link #parse} throws
- * {@link EventFormatException} naming the field at fault; it never throws anything else for any JSON input.
+ * {@link SegmentFormatException} naming the field at fault; it never throws anything else for any JSON input.
  */
-public final class Event {
+final class SegmentMessage {
 
-  private final EventType type;
+  private final SegmentEventType type;
   private final String messageId;
   private final String schema;
   private final Instant timestamp;
@@ -27,7 +29,7 @@ public final class Event {
   private final String dataJson;
   private final java.util.List<Entity> contexts;
 
-  private Event(EventType type, String messageId, String schema, Instant timestamp, Instant sentAt, String json,
+  private SegmentMessage(SegmentEventType type, String messageId, String schema, Instant timestamp, Instant sentAt, String json,
       String dataJson, java.util.List<Entity> contexts) {
     this.type = type;
     this.messageId = messageId;
@@ -51,29 +53,29 @@ public final class Event {
    * @param node the parsed document
    * @param defaultType the type implied by the route (Segment's {@code /v1/track}, …), or null
    */
-  public static Event parse(JsonNode node, EventType defaultType) throws EventFormatException {
+  public static SegmentMessage parse(JsonNode node, SegmentEventType defaultType) throws SegmentFormatException {
     if (node == null || !node.isObject()) {
-      throw new EventFormatException("wrong_type", null, "an event must be a JSON object");
+      throw new SegmentFormatException("wrong_type", null, "an event must be a JSON object");
     }
     ObjectNode o = (ObjectNode) node;
     JsonNode typeNode = o.get("type");
-    EventType type;
+    SegmentEventType type;
     if (typeNode == null || typeNode.isNull()) {
       if (defaultType != null) {
         type = defaultType;
       } else if (o.has("schema") && o.has("data")) {
-        type = EventType.SELF_DESCRIBING;
+        type = SegmentEventType.SELF_DESCRIBING;
       } else {
-        throw new EventFormatException("missing_field", "type", "field 'type' is required");
+        throw new SegmentFormatException("missing_field", "type", "field 'type' is required");
       }
     } else if (!typeNode.isTextual()) {
-      throw new EventFormatException("wrong_type", "type", "field 'type' must be a string");
+      throw new SegmentFormatException("wrong_type", "type", "field 'type' must be a string");
     } else {
-      type = EventType.fromWireName(typeNode.textValue()).orElseThrow(() -> new EventFormatException(
+      type = SegmentEventType.fromWireName(typeNode.textValue()).orElseThrow(() -> new SegmentFormatException(
           "unknown_event_type", "type", "unknown event type; expected one of track, identify, page, screen, "
               + "group, alias, self_describing"));
       if (defaultType != null && type != defaultType) {
-        throw new EventFormatException("wrong_value", "type",
+        throw new SegmentFormatException("wrong_value", "type",
             "field 'type' contradicts the route, which takes '" + defaultType.wireName() + "' events");
       }
     }
@@ -84,18 +86,18 @@ public final class Event {
     String schema = null;
     String dataJson = null;
     java.util.List<Entity> contexts = java.util.List.of();
-    if (type == EventType.SELF_DESCRIBING) {
+    if (type == SegmentEventType.SELF_DESCRIBING) {
       schema = requiredString(o, "schema");
       if (!SchemaUri.isWellFormed(schema)) {
-        throw new EventFormatException("invalid_schema_uri", "schema", "malformed schema URI: expected "
+        throw new SegmentFormatException("invalid_schema_uri", "schema", "malformed schema URI: expected "
             + "iglu:vendor/name/format/MODEL-REVISION-ADDITION or a relative name such as com.acme/checkout/v1.json");
       }
       JsonNode data = o.get("data");
       if (data == null || data.isNull()) {
-        throw new EventFormatException("missing_field", "data", "field 'data' is required");
+        throw new SegmentFormatException("missing_field", "data", "field 'data' is required");
       }
       if (!data.isObject()) {
-        throw new EventFormatException("wrong_type", "data", "field 'data' must be an object");
+        throw new SegmentFormatException("wrong_type", "data", "field 'data' must be an object");
       }
       dataJson = Json.write(data);
       contexts = entities(o.get("contexts"));
@@ -127,42 +129,42 @@ public final class Event {
         o.put("type", type.wireName());
       }
     }
-    return new Event(type, messageId, schema, timestamp, sentAt, Json.write(o), dataJson, contexts);
+    return new SegmentMessage(type, messageId, schema, timestamp, sentAt, Json.write(o), dataJson, contexts);
   }
 
   /** The {@code contexts} of a self-describing event: an array of {@code {"schema", "data"}} objects. */
-  private static java.util.List<Entity> entities(JsonNode n) throws EventFormatException {
+  private static java.util.List<Entity> entities(JsonNode n) throws SegmentFormatException {
     if (n == null || n.isNull()) {
       return java.util.List.of();
     }
     if (!n.isArray()) {
-      throw new EventFormatException("wrong_type", "contexts", "field 'contexts' must be an array");
+      throw new SegmentFormatException("wrong_type", "contexts", "field 'contexts' must be an array");
     }
     java.util.List<Entity> out = new java.util.ArrayList<>(n.size());
     for (int i = 0; i < n.size(); i++) {
       JsonNode c = n.get(i);
       String field = "contexts[" + i + "]";
       if (!c.isObject() || !c.path("schema").isTextual() || !c.has("data")) {
-        throw new EventFormatException("wrong_type", field, "each context is an object with 'schema' and 'data'");
+        throw new SegmentFormatException("wrong_type", field, "each context is an object with 'schema' and 'data'");
       }
       if (!SchemaUri.isWellFormed(c.get("schema").textValue())) {
-        throw new EventFormatException("invalid_schema_uri", field + ".schema", "malformed schema URI");
+        throw new SegmentFormatException("invalid_schema_uri", field + ".schema", "malformed schema URI");
       }
       out.add(Entity.of(c.get("schema").textValue(), c.get("data")));
     }
     return java.util.List.copyOf(out);
   }
 
-  private static void checkIdentity(ObjectNode o) throws EventFormatException {
+  private static void checkIdentity(ObjectNode o) throws SegmentFormatException {
     boolean user = isId(o.get("userId"), "userId");
     boolean anonymous = isId(o.get("anonymousId"), "anonymousId");
     if (!user && !anonymous) {
-      throw new EventFormatException("missing_field", "userId",
+      throw new SegmentFormatException("missing_field", "userId",
           "one of 'userId' or 'anonymousId' is required");
     }
   }
 
-  private static boolean isId(JsonNode n, String field) throws EventFormatException {
+  private static boolean isId(JsonNode n, String field) throws SegmentFormatException {
     if (n == null || n.isNull()) {
       return false;
     }
@@ -172,42 +174,42 @@ public final class Event {
     if (n.isIntegralNumber()) {
       return true;
     }
-    throw new EventFormatException("wrong_type", field, "field '" + field + "' must be a string");
+    throw new SegmentFormatException("wrong_type", field, "field '" + field + "' must be a string");
   }
 
-  private static void requiredId(ObjectNode o, String field) throws EventFormatException {
+  private static void requiredId(ObjectNode o, String field) throws SegmentFormatException {
     if (!isId(o.get(field), field)) {
-      throw new EventFormatException("missing_field", field, "field '" + field + "' is required");
+      throw new SegmentFormatException("missing_field", field, "field '" + field + "' is required");
     }
   }
 
-  private static String requiredString(ObjectNode o, String field) throws EventFormatException {
+  private static String requiredString(ObjectNode o, String field) throws SegmentFormatException {
     String s = optionalString(o, field);
     if (s == null || s.isEmpty()) {
-      throw new EventFormatException("missing_field", field, "field '" + field + "' is required");
+      throw new SegmentFormatException("missing_field", field, "field '" + field + "' is required");
     }
     return s;
   }
 
-  private static String optionalString(ObjectNode o, String field) throws EventFormatException {
+  private static String optionalString(ObjectNode o, String field) throws SegmentFormatException {
     JsonNode n = o.get(field);
     if (n == null || n.isNull()) {
       return null;
     }
     if (!n.isTextual()) {
-      throw new EventFormatException("wrong_type", field, "field '" + field + "' must be a string");
+      throw new SegmentFormatException("wrong_type", field, "field '" + field + "' must be a string");
     }
     return n.textValue();
   }
 
-  private static void optionalObject(ObjectNode o, String field) throws EventFormatException {
+  private static void optionalObject(ObjectNode o, String field) throws SegmentFormatException {
     JsonNode n = o.get(field);
     if (n != null && !n.isNull() && !n.isObject()) {
-      throw new EventFormatException("wrong_type", field, "field '" + field + "' must be an object");
+      throw new SegmentFormatException("wrong_type", field, "field '" + field + "' must be an object");
     }
   }
 
-  private static Instant optionalTime(ObjectNode o, String field) throws EventFormatException {
+  private static Instant optionalTime(ObjectNode o, String field) throws SegmentFormatException {
     String s = optionalString(o, field);
     if (s == null) {
       return null;
@@ -218,12 +220,12 @@ public final class Event {
       try {
         return Instant.parse(s);
       } catch (DateTimeParseException e2) {
-        throw new EventFormatException("wrong_format", field, "field '" + field + "' must be an ISO-8601 time");
+        throw new SegmentFormatException("wrong_format", field, "field '" + field + "' must be an ISO-8601 time");
       }
     }
   }
 
-  public EventType type() {
+  public SegmentEventType type() {
     return type;
   }
 
@@ -264,7 +266,7 @@ public final class Event {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Event && ((Event) o).json.equals(json);
+    return o instanceof SegmentMessage && ((SegmentMessage) o).json.equals(json);
   }
 
   @Override
@@ -274,6 +276,6 @@ public final class Event {
 
   @Override
   public String toString() {
-    return "Event{type=" + type.wireName() + "}";
+    return "SegmentMessage{type=" + type.wireName() + "}";
   }
 }

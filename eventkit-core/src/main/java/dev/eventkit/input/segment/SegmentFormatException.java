@@ -1,14 +1,14 @@
-package dev.eventkit;
+package dev.eventkit.input.segment;
 
 /**
- * Thrown by {@link Event#parse} when a document is not a well-formed event. Carries the offending field so that the
+ * Thrown by {@link SegmentMessage#parse} when a document is not a well-formed event. Carries the offending field so that the
  * HTTP layer can name it in its 400 response; the message never contains the offending value.
  */
-public final class EventFormatException extends Exception {
+final class SegmentFormatException extends Exception {
   private final String code;
   private final String field;
 
-  public EventFormatException(String code, String field, String message) {
+  public SegmentFormatException(String code, String field, String message) {
     super(message, null, false, false);
     this.code = code;
     this.field = field;

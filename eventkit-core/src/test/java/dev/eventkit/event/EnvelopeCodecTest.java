@@ -1,5 +1,6 @@
-package dev.eventkit;
+package dev.eventkit.event;
 
+import dev.eventkit.internal.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +60,7 @@ class EnvelopeCodecTest {
 
   @Test
   void unpairedSurrogatesFromJsonEscapesAreReplacedSoThatEncodingNeverFails() throws Exception {
-    com.fasterxml.jackson.databind.JsonNode n = Json.mapper().readTree(
+    com.fasterxml.jackson.databind.JsonNode n = Json.reader().readTree(
         "{\"a\":\"x\\ud83dy\",\"\\udc00k\":\"\\ud83d\\ude00\"}".getBytes(StandardCharsets.UTF_8));
     Envelope e = Envelope.builder().protocol("p").payload(n).attribute("k", "\ud800")
         .userAgent("ua\udfff").build();

@@ -1,5 +1,6 @@
-package dev.eventkit;
+package dev.eventkit.event;
 
+import dev.eventkit.internal.json.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,7 +27,7 @@ public final class EnvelopeCodec {
   /** The version written into every encoded envelope. */
   public static final int FORMAT_VERSION = 1;
 
-  private static final JsonFactory FACTORY = Json.mapper().getFactory();
+  private static final JsonFactory FACTORY = Json.factory();
 
   private EnvelopeCodec() {}
 
@@ -117,7 +118,7 @@ public final class EnvelopeCodec {
   public static Envelope decode(byte[] bytes) {
     JsonNode n;
     try {
-      n = Json.mapper().readTree(bytes);
+      n = Json.reader().readTree(bytes);
     } catch (IOException ex) {
       throw new IllegalArgumentException("not an encoded envelope", ex);
     }

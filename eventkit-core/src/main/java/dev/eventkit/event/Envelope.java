@@ -1,5 +1,7 @@
-package dev.eventkit;
+package dev.eventkit.event;
 
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.internal.text.WellFormedText;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.eventkit;
+package dev.eventkit.input.segment;
 
+import dev.eventkit.internal.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class EventTest {
+class SegmentMessageTest {
 
   static Stream<Arguments> invalidEvents() {
     return Stream.of(
@@ -43,8 +44,8 @@ class EventTest {
   @ParameterizedTest
   @MethodSource("invalidEvents")
   void malformedEventsNameTheirField(String json, String code, String field) {
-    assertThatThrownBy(() -> Event.parse(Json.read(json), null))
-        .isInstanceOfSatisfying(EventFormatException.class, e -> {
+    assertThatThrownBy(() -> SegmentMessage.parse(Json.read(json), null))
+        .isInstanceOfSatisfying(SegmentFormatException.class, e -> {
           assertThat(e.code()).isEqualTo(code);
           assertThat(e.field()).isEqualTo(field);
         });
@@ -62,19 +63,19 @@ class EventTest {
         "{\"schema\":\"iglu:com.acme/x/jsonschema/1-0-0\",\"data\":{\"a\":1}}",
     };
     for (String json : ok) {
-      assertThat(Event.parse(Json.read(json), null)).isNotNull();
+      assertThat(SegmentMessage.parse(Json.read(json), null)).isNotNull();
     }
   }
 
   @Test
   void routeImpliedTypeIsFilledInAndContradictionsRefused() throws Exception {
-    Event e = Event.parse(Json.read("{\"event\":\"x\",\"userId\":\"u\",\"messageId\":\"m1\","
-        + "\"timestamp\":\"2026-01-01T00:00:00+02:00\"}"), EventType.TRACK);
-    assertThat(e.type()).isEqualTo(EventType.TRACK);
+    SegmentMessage e = SegmentMessage.parse(Json.read("{\"event\":\"x\",\"userId\":\"u\",\"messageId\":\"m1\","
+        + "\"timestamp\":\"2026-01-01T00:00:00+02:00\"}"), SegmentEventType.TRACK);
+    assertThat(e.type()).isEqualTo(SegmentEventType.TRACK);
     assertThat(e.json()).contains("\"type\":\"track\"");
     assertThat(e.messageId()).isEqualTo("m1");
     assertThat(e.timestamp()).isEqualTo(java.time.Instant.parse("2025-12-31T22:00:00Z"));
-    assertThatThrownBy(() -> Event.parse(Json.read("{\"type\":\"page\",\"userId\":\"u\"}"), EventType.TRACK))
-        .isInstanceOfSatisfying(EventFormatException.class, x -> assertThat(x.code()).isEqualTo("wrong_value"));
+    assertThatThrownBy(() -> SegmentMessage.parse(Json.read("{\"type\":\"page\",\"userId\":\"u\"}"), SegmentEventType.TRACK))
+        .isInstanceOfSatisfying(SegmentFormatException.class, x -> assertThat(x.code()).isEqualTo("wrong_value"));
   }
 }

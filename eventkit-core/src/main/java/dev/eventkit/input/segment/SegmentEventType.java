@@ -1,10 +1,10 @@
-package dev.eventkit;
+package dev.eventkit.input.segment;
 
 import java.util.Locale;
 import java.util.Optional;
 
 /** The kinds of event in the Segment spec, plus self-describing {@code {schema, data}} events. */
-public enum EventType {
+enum SegmentEventType {
   TRACK, IDENTIFY, PAGE, SCREEN, GROUP, ALIAS, SELF_DESCRIBING;
 
   /** The wire name: {@code track}, …, {@code self_describing}. */
@@ -13,8 +13,8 @@ public enum EventType {
   }
 
   /** Looks up a wire name; empty for anything unknown (including a differently-cased name). */
-  public static Optional<EventType> fromWireName(String wireName) {
-    for (EventType t : values()) {
+  public static Optional<SegmentEventType> fromWireName(String wireName) {
+    for (SegmentEventType t : values()) {
       if (t.wireName().equals(wireName)) {
         return Optional.of(t);
       }

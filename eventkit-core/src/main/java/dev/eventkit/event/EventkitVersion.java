@@ -1,4 +1,4 @@
-package dev.eventkit;
+package dev.eventkit.event;
 
 /** The library's version, as recorded in envelopes and reported by health checks. */
 public final class EventkitVersion {

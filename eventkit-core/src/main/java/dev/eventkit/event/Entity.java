@@ -1,5 +1,6 @@
-package dev.eventkit;
+package dev.eventkit.event;
 
+import dev.eventkit.internal.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 

@@ -1,6 +1,9 @@
-package dev.eventkit.delivery;
+package dev.eventkit.internal.delivery;
 
-import dev.eventkit.Envelope;
+import dev.eventkit.delivery.AsyncQueue;
+import dev.eventkit.delivery.DeliveryTarget;
+import dev.eventkit.delivery.SinkStatus;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.buffer.LogRecord;
 import dev.eventkit.buffer.RingBuffer;
 import java.time.Clock;
@@ -10,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,6 +45,8 @@ public final class Dispatcher {
   private final Clock clock;
   private final AtomicBoolean pumpQueued = new AtomicBoolean();
   private final Deque<Flight> inFlight = new ArrayDeque<>();
+  /** Futures waiting for the cursor to reach a sequence; touched on the lane only. */
+  private final java.util.NavigableMap<Long, List<CompletableFuture<Void>>> waiters = new java.util.TreeMap<>();
 
   private long readPosition;
   private volatile long committed;
@@ -149,11 +155,44 @@ public final class Dispatcher {
     oldestPending = inFlight.isEmpty() ? null : inFlight.peekFirst().firstReceivedAt;
     if (upTo > committed) {
       committed = upTo;
+      completeWaiters();
       log.commit(cursor, upTo).exceptionally(e -> {
         LOG.warn("cursor {} could not be saved; its events may be delivered again: {}", cursor, e.getMessage());
         return null;
       });
     }
+  }
+
+  private void completeWaiters() {
+    while (!waiters.isEmpty() && waiters.firstKey() <= committed) {
+      waiters.pollFirstEntry().getValue().forEach(f -> f.complete(null));
+    }
+  }
+
+  /**
+   * Completes once this consumer has consumed everything up to {@code sequence} (at once when it has already).
+   * Completes exceptionally with {@link IllegalStateException} when the dispatcher stops first.
+   */
+  public CompletableFuture<Void> committedAtLeast(long sequence) {
+    if (committed >= sequence) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      lane.execute(() -> {
+        if (committed >= sequence) {
+          f.complete(null);
+        } else if (!running) {
+          f.completeExceptionally(new IllegalStateException("delivery for cursor " + cursor + " is stopped"));
+        } else {
+          waiters.computeIfAbsent(sequence, k -> new ArrayList<>()).add(f);
+          wake();
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      f.completeExceptionally(new IllegalStateException("delivery for cursor " + cursor + " is stopped"));
+    }
+    return f;
   }
 
   /** The last sequence this consumer has fully consumed. */
@@ -174,5 +213,14 @@ public final class Dispatcher {
   public void stop() {
     running = false;
     delivery.stop();
+    try {
+      lane.execute(() -> {
+        IllegalStateException stopped = new IllegalStateException("delivery for cursor " + cursor + " is stopped");
+        waiters.values().forEach(l -> l.forEach(f -> f.completeExceptionally(stopped)));
+        waiters.clear();
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The lane is gone already; its waiters were failed when it stopped taking tasks.
+    }
   }
 }

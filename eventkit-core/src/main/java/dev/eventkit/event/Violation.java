@@ -1,4 +1,4 @@
-package dev.eventkit;
+package dev.eventkit.event;
 
 import java.util.Objects;
 

@@ -1,17 +1,14 @@
-package dev.eventkit.schema;
+package dev.eventkit.http;
 
-import dev.eventkit.http.PathName;
+import dev.eventkit.schema.SchemaInfo;
+import dev.eventkit.schema.SchemaLookup;
+import dev.eventkit.schema.SchemaRegistry;
+import dev.eventkit.schema.SchemaUri;
+import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.Json;
-import dev.eventkit.http.HttpRequest;
-import dev.eventkit.http.HttpResponse;
-import dev.eventkit.http.Input;
-import dev.eventkit.http.Intake;
-import dev.eventkit.http.Rejection;
-import dev.eventkit.http.RequestContext;
-import dev.eventkit.http.Route;
+import dev.eventkit.internal.json.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +16,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Read-only routes for humans over a {@link SchemaRegistry}, mounted as an {@link Input} that accepts no events:
+ * Read-only routes for humans and tools over a {@link SchemaRegistry}:
  *
  * <ul>
  *   <li>{@code GET /schemas}: every schema the registry holds or its sources list, with its source and state,
@@ -34,7 +31,7 @@ import java.util.Objects;
  * <p>Looking a schema up here fetches it like an event naming it would (and is cached the same way). Immutable and
  * thread-safe.
  */
-public final class SchemaRoutes implements Input {
+public final class SchemasEndpoint implements Endpoint {
 
   /** Schema URIs have at most this many '/'-separated parts below the base path. */
   private static final int MAX_SEGMENTS = 12;
@@ -43,23 +40,23 @@ public final class SchemaRoutes implements Input {
   private final String basePath;
   private final Clock clock;
 
-  private SchemaRoutes(SchemaRegistry registry, String basePath, Clock clock) {
+  private SchemasEndpoint(SchemaRegistry registry, String basePath, Clock clock) {
     this.registry = registry;
     this.basePath = basePath;
     this.clock = clock;
   }
 
   /** The routes at {@code /schemas}. */
-  public static SchemaRoutes create(SchemaRegistry registry) {
+  public static SchemasEndpoint create(SchemaRegistry registry) {
     return at(registry, "/schemas");
   }
 
   /** The routes at another base path, such as {@code /admin/schemas}. */
-  public static SchemaRoutes at(SchemaRegistry registry, String basePath) {
+  public static SchemasEndpoint at(SchemaRegistry registry, String basePath) {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(basePath, "basePath");
     PathName.requireBasePath("basePath", basePath);
-    return new SchemaRoutes(registry, basePath, Clock.systemUTC());
+    return new SchemasEndpoint(registry, basePath, Clock.systemUTC());
   }
 
   @Override
@@ -75,12 +72,7 @@ public final class SchemaRoutes implements Input {
   }
 
   @Override
-  public Intake read(HttpRequest request, RequestContext context) {
-    return Intake.of(List.of(), List.of());
-  }
-
-  @Override
-  public HttpResponse respond(Intake intake, RequestContext context) {
+  public HttpResponse handle(HttpRequest request, RequestContext context) {
     if (context.pathParameters().isEmpty()) {
       return listing();
     }
@@ -98,18 +90,18 @@ public final class SchemaRoutes implements Input {
     } catch (IllegalArgumentException e) {
       return Rejection.badRequest("invalid_schema_uri", e.getMessage(), "uri").toResponse();
     }
-    Resolution r = registry.resolve(uri);
-    switch (r.status()) {
+    SchemaLookup r = registry.lookup(uri);
+    switch (r.outcome()) {
       case NOT_FOUND:
         return new Rejection(404, "schema_not_found", "no schema source holds " + uri, "uri").toResponse();
       case UNAVAILABLE:
-        long seconds = Math.max(1, Duration.between(clock.instant(), r.expiresAt()).toSeconds());
+        long seconds = Math.max(1, Duration.between(clock.instant(), r.retryAt()).toSeconds());
         return new Rejection(503, "schema_unavailable", "schema " + uri + " could not be fetched: " + r.problem(),
             "uri").toResponse().withHeader("Retry-After", Long.toString(seconds));
       default:
-        ObjectNode body = describe(SchemaRegistry.info(r));
+        ObjectNode body = describe(r.info());
         try {
-          body.set("schema", Json.mapper().readTree(r.text()));
+          body.set("schema", Json.reader().readTree(r.text()));
         } catch (JacksonException e) {
           // An unusable schema may not even be JSON; its problem says so.
         }
@@ -118,7 +110,7 @@ public final class SchemaRoutes implements Input {
   }
 
   private HttpResponse listing() {
-    ObjectNode body = Json.mapper().createObjectNode();
+    ObjectNode body = Json.object();
     ArrayNode list = body.putArray("schemas");
     for (SchemaInfo s : registry.schemas()) {
       list.add(describe(s));
@@ -128,7 +120,7 @@ public final class SchemaRoutes implements Input {
   }
 
   private static ObjectNode describe(SchemaInfo s) {
-    ObjectNode n = Json.mapper().createObjectNode();
+    ObjectNode n = Json.object();
     n.put("uri", s.uri());
     n.put("source", s.source());
     n.put("state", s.state().wireName());

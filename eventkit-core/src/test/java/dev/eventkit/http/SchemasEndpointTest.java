@@ -1,9 +1,13 @@
-package dev.eventkit.schema;
+package dev.eventkit.http;
 
+import dev.eventkit.schema.ClasspathSchemaSource;
+import dev.eventkit.schema.HttpSchemaSource;
+import dev.eventkit.schema.IgluTestServer;
+import dev.eventkit.schema.SchemaRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.input.TestCollector;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -11,14 +15,14 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** GET /schemas and GET /schemas/{uri} over real HTTP. */
-class SchemaRoutesTest {
+class SchemasEndpointTest {
 
   private static final String CHECKOUT = "iglu:com.acme/checkout/jsonschema/1-0-0";
 
   @Test
   void listsWhatTheRegistryHoldsAndServesOneSchemaByRawOrEncodedUri() throws Exception {
     SchemaRegistry registry = SchemaRegistry.builder().source(ClasspathSchemaSource.create()).build();
-    try (TestCollector server = new TestCollector(registry, SchemaRoutes.create(registry))) {
+    try (TestCollector server = new TestCollector(registry, SchemasEndpoint.create(registry))) {
       HttpResponse<String> raw = server.get("/schemas/" + CHECKOUT);
       assertThat(raw.statusCode()).isEqualTo(200);
       JsonNode one = Json.read(raw.body());
@@ -65,7 +69,7 @@ class SchemaRoutesTest {
     String base = iglu.baseUrl();
     iglu.close();
     SchemaRegistry registry = SchemaRegistry.builder().source(HttpSchemaSource.of(base)).build();
-    try (TestCollector server = new TestCollector(registry, SchemaRoutes.create(registry))) {
+    try (TestCollector server = new TestCollector(registry, SchemasEndpoint.create(registry))) {
       HttpResponse<String> r = server.get("/schemas/" + CHECKOUT);
       assertThat(r.statusCode()).isEqualTo(503);
       assertThat(r.headers().firstValue("Retry-After")).isPresent();

@@ -1,4 +1,4 @@
-package dev.eventkit.http;
+package dev.eventkit.health;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

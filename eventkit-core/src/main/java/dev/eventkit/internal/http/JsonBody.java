@@ -1,8 +1,9 @@
-package dev.eventkit.http;
+package dev.eventkit.internal.http;
 
+import dev.eventkit.http.Rejection;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.Json;
+import dev.eventkit.internal.json.Json;
 import java.io.IOException;
 
 /**
@@ -19,7 +20,7 @@ public record JsonBody(JsonNode node, Rejection rejection) {
       return new JsonBody(null, Rejection.badRequest("empty_body", "the request body is empty", null));
     }
     try {
-      JsonNode node = Json.mapper().readTree(body);
+      JsonNode node = Json.reader().readTree(body);
       if (node == null || node.isMissingNode()) {
         return new JsonBody(null, Rejection.badRequest("empty_body", "the request body is empty", null));
       }
