@@ -1,7 +1,7 @@
 package dev.eventkit.event;
 
 /** The library's version, as recorded in envelopes and reported by health checks. */
-public final class EventkitVersion {
+final class EventkitVersion {
   public static final String VERSION = "0.1.0";
 
   private EventkitVersion() {}
