@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * where its sink is called; a slow or blocking sink therefore delays only itself. {@link #wake()},
  * {@link #committed()}, {@link #status()} and {@link #stop()} may be called from any thread. Failure modes: a log
  * that cannot be read is logged and tried again at the next wake-up; nothing is thrown.
+ *
+ * <p>Not API: internal to eventkit's modules and may change without notice.
  */
 public final class Dispatcher {
 

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: all sink calls and retries run on the given scheduler; {@link #deliver} may be called from any
  * thread. Failure modes: the returned future fails only with {@link CancellationException} after {@link #stop()};
  * every delivery error is retried or dead-lettered, never surfaced.
+ *
+ * <p>Not API: internal to eventkit's modules and may change without notice.
  */
 public final class SinkDelivery {
 

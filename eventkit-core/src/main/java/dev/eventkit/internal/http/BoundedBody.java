@@ -9,6 +9,8 @@ import java.io.InputStream;
  * Reads a request body for a host adapter without trusting its size: at most the collector's limit plus one byte,
  * so that an oversized body is detected (and answered 413 by the collector) without being buffered whole.
  * Stateless and thread-safe.
+ *
+ * <p>Not API: internal to eventkit's modules and may change without notice.
  */
 public final class BoundedBody {
 

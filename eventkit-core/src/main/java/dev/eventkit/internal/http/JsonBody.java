@@ -11,6 +11,8 @@ import java.io.IOException;
  * into a tree, so every input answers malformed, empty, too-deep and duplicate-key bodies alike.
  *
  * <p>Immutable and thread-safe. Exactly one of {@code node} and {@code rejection} is non-null.
+ *
+ * <p>Not API: internal to eventkit's modules and may change without notice.
  */
 public record JsonBody(JsonNode node, Rejection rejection) {
 

@@ -5,6 +5,8 @@ import java.util.regex.Pattern;
 /**
  * The rule for names that appear as a path segment — streams, webhooks, pixels — and for the base paths inputs are
  * mounted at, shared so that every input accepts the same names. Stateless and thread-safe.
+ *
+ * <p>Not API: internal to eventkit's modules and may change without notice.
  */
 public final class PathName {
 
