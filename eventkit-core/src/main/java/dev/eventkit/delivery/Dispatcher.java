@@ -46,15 +46,18 @@ public final class Dispatcher {
   private volatile long committed;
   private volatile Instant oldestPending;
   private volatile boolean running;
+  private boolean warnedFilter;
 
   private static final class Flight {
     final long lastSequence;
     final Instant firstReceivedAt;
+    final List<Envelope> batch;
     boolean done;
 
-    Flight(long lastSequence, Instant firstReceivedAt) {
+    Flight(long lastSequence, Instant firstReceivedAt, List<Envelope> batch) {
       this.lastSequence = lastSequence;
       this.firstReceivedAt = firstReceivedAt;
+      this.batch = batch;
     }
   }
 
@@ -107,38 +110,67 @@ public final class Dispatcher {
         if (records.isEmpty()) {
           break;
         }
-        readPosition = records.get(records.size() - 1).sequence();
         List<Envelope> batch = new ArrayList<>(records.size());
         for (LogRecord r : records) {
-          if (delivery.target().accepts().test(r.envelope())) {
+          if (accepts(r.envelope())) {
             batch.add(r.envelope());
           }
         }
-        Flight flight = new Flight(readPosition, records.get(0).envelope().receivedAt());
+        // State moves only once the batch is fully prepared, so that a failure above skips nothing.
+        readPosition = records.get(records.size() - 1).sequence();
+        Flight flight = new Flight(readPosition, records.get(0).envelope().receivedAt(), batch);
         inFlight.addLast(flight);
         if (batch.isEmpty()) {
           flight.done = true;
           continue;
         }
-        delivery.deliver(batch).whenComplete((v, error) -> {
-          if (error == null) {
-            try {
-              lane.execute(() -> {
-                flight.done = true;
-                wake();
-              });
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
-              // Closing: the batch stays above the cursor and is delivered again after the next start.
-            }
-          }
-        });
+        launch(flight);
       }
       commitDonePrefix();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       if (running) {
-        LOG.warn("dispatcher for cursor {} cannot read the log: {}", cursor, e.getMessage());
+        LOG.warn("dispatcher for cursor {} cannot read the log: {}", cursor, e.getClass().getName());
       }
     }
+  }
+
+  /**
+   * Whether the target takes this envelope. A filter that throws is a bug in user code; the event is then
+   * delivered rather than skipped, since skipping would lose it silently.
+   */
+  private boolean accepts(Envelope e) {
+    try {
+      return delivery.target().accepts().test(e);
+    } catch (Throwable t) {
+      if (!warnedFilter) {
+        warnedFilter = true;
+        LOG.warn("the filter of sink {} threw {}; events it cannot judge are delivered to the sink (logged once)",
+            cursor, t.getClass().getName());
+      }
+      return true;
+    }
+  }
+
+  /** Hands the flight's batch to the delivery; marks it done when every event was delivered or dead-lettered. */
+  private void launch(Flight flight) {
+    delivery.deliver(flight.batch).whenComplete((v, error) -> {
+      try {
+        lane.execute(() -> {
+          if (error == null) {
+            flight.done = true;
+            wake();
+          } else if (running && !(error instanceof java.util.concurrent.CancellationException)) {
+            // The delivery promises to finish every batch; should it fail anyway, try again rather than stall.
+            LOG.warn("delivery for cursor {} failed with {}; the batch is tried again", cursor,
+                error.getClass().getName());
+            lane.schedule(() -> launch(flight), delivery.target().retry().maxDelay().toMillis(),
+                TimeUnit.MILLISECONDS);
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        // Closing: the batch stays above the cursor and is delivered again after the next start.
+      }
+    });
   }
 
   private void commitDonePrefix() {

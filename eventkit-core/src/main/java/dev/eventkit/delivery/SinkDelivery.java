@@ -3,6 +3,7 @@ package dev.eventkit.delivery;
 import dev.eventkit.Envelope;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.Failure;
+import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,10 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: all sink calls and retries run on the given scheduler; {@link #deliver} may be called from any
  * thread. Failure modes: the returned future fails only with {@link CancellationException} after {@link #stop()};
- * every delivery error is retried or dead-lettered, never surfaced.
+ * every delivery error is retried or dead-lettered, never surfaced. Every call into user-supplied code (the sink,
+ * the dead-letter sink, the metrics) is guarded: whatever it throws ({@link Error}s included), a {@code null} it
+ * returns, or a future it never completes (bounded by the write timeout) counts as a retryable failure, shows in
+ * {@link #status} (state and {@code lastError}, the exception's class name: never its message, which may quote
+ * payload data) and in the {@code retried} metric, and is tried again; it never leaves a batch unfinished.
  */
 public final class SinkDelivery {
 
@@ -51,7 +57,7 @@ public final class SinkDelivery {
 
   public SinkDelivery(DeliveryTarget target, ScheduledExecutorService scheduler, Duration writeTimeout,
       Clock clock, Metrics metrics) {
-    this.metrics = metrics;
+    this.metrics = GuardedMetrics.of(metrics);
     this.target = target;
     this.scheduler = scheduler;
     this.writeTimeout = writeTimeout;
@@ -69,48 +75,105 @@ public final class SinkDelivery {
       done.complete(null);
       return done;
     }
-    scheduler.execute(() -> attempt(batch, 1, clock.instant(), done));
+    List<Envelope> events = List.copyOf(batch);
+    Instant firstTry = clock.instant();
+    execute(() -> attempt(events, 1, firstTry, done), done);
     return done;
+  }
+
+  /** Runs {@code task} on the scheduler, or cancels {@code done} when the scheduler is shut down. */
+  private void execute(Runnable task, CompletableFuture<Void> done) {
+    try {
+      scheduler.execute(task);
+    } catch (RejectedExecutionException e) {
+      cancel(done);
+    }
+  }
+
+  private static void cancel(CompletableFuture<?> done) {
+    done.completeExceptionally(new CancellationException("delivery stopped"));
+  }
+
+  /**
+   * Calls {@code sink.write} and returns a future of our own, completed with the sink's outcome: never null, never
+   * throwing, and failing with a timeout when the sink's future does not complete within the write timeout. The
+   * sink's own future is only observed (a minimal completion stage works too), never completed or cancelled here.
+   */
+  private CompletableFuture<WriteResult> call(Sink sink, List<Envelope> events) {
+    CompletableFuture<WriteResult> outcome = new CompletableFuture<>();
+    try {
+      CompletableFuture<WriteResult> theirs = sink.write(events);
+      if (theirs == null) {
+        outcome.completeExceptionally(new NoFutureException());
+      } else {
+        theirs.whenComplete((result, error) -> {
+          if (error != null) {
+            outcome.completeExceptionally(error);
+          } else {
+            outcome.complete(result);
+          }
+        });
+      }
+    } catch (Throwable t) {
+      outcome.completeExceptionally(t);
+    }
+    return outcome.orTimeout(writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** What a sink's {@code null} future stands for; only its class name is ever shown. */
+  private static final class NoFutureException extends RuntimeException {
+    NoFutureException() {
+      super("the sink returned null instead of a future", null, false, false);
+    }
+  }
+
+  /** Hands the outcome of {@code future} to {@code handler} on the scheduler, or cancels {@code done}. */
+  private void onScheduler(CompletableFuture<WriteResult> future, CompletableFuture<Void> done,
+      BiConsumer<WriteResult, Throwable> handler) {
+    future.whenComplete((result, error) -> execute(() -> handler.accept(result, error), done));
   }
 
   private void attempt(List<Envelope> events, int attemptNo, Instant firstTry, CompletableFuture<Void> done) {
     if (stopped) {
-      done.completeExceptionally(new CancellationException("delivery stopped"));
+      cancel(done);
       return;
     }
-    CompletableFuture<WriteResult> write;
-    try {
-      write = target.sink().write(List.copyOf(events));
-    } catch (RuntimeException e) {
-      write = CompletableFuture.failedFuture(e);
-    }
-    Executor onScheduler = command -> {
+    onScheduler(call(target.sink(), List.copyOf(events)), done, (result, error) -> {
       try {
-        scheduler.execute(command);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        done.completeExceptionally(new CancellationException("delivery stopped"));
+        WriteResult outcome;
+        if (error != null) {
+          outcome = WriteResult.failed(Failure.retryable(describe(error)));
+        } else if (result == null) {
+          outcome = WriteResult.failed(Failure.retryable("sink returned no result"));
+        } else {
+          outcome = result;
+        }
+        onResult(events, outcome, attemptNo, firstTry, done);
+      } catch (Throwable t) {
+        // A fault on this path must not leave the batch unfinished: try the whole batch again (at least once).
+        LOG.warn("sink {}: handling a write outcome failed with {}; the batch is tried again", target.name(),
+            t.getClass().getName());
+        noteFailure(t.getClass().getName());
+        schedule(() -> attempt(events, attemptNo + 1, firstTry, done),
+            target.retry().delayAfter(attemptNo, null), done);
       }
-    };
-    write.orTimeout(writeTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handleAsync((result, error) -> {
-          if (error != null) {
-            result = WriteResult.failed(Failure.retryable(describe(error)));
-          } else if (result == null) {
-            result = WriteResult.failed(Failure.retryable("sink returned no result"));
-          }
-          onResult(events, result, attemptNo, firstTry, done);
-          return null;
-        }, onScheduler);
+    });
   }
 
-  private static String describe(Throwable error) {
-    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+  /** A failure's description for status and dead letters: the exception's class, never its message. */
+  static String describe(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof java.util.concurrent.CompletionException
+        || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
     if (cause instanceof java.util.concurrent.TimeoutException) {
       return "write timed out";
     }
-    String message = cause.getMessage();
-    return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    if (cause instanceof NoFutureException) {
+      return "sink returned null";
+    }
+    return cause.getClass().getName();
   }
 
   private void onResult(List<Envelope> events, WriteResult result, int attemptNo, Instant firstTry,
@@ -190,8 +253,8 @@ public final class SinkDelivery {
   private void schedule(Runnable task, Duration delay, CompletableFuture<Void> part) {
     try {
       scheduler.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      part.completeExceptionally(new CancellationException("delivery stopped"));
+    } catch (RejectedExecutionException e) {
+      cancel(part);
     }
   }
 
@@ -230,26 +293,32 @@ public final class SinkDelivery {
 
   private void writeDeadLetters(List<Envelope> letters, int attemptNo, CompletableFuture<Void> done) {
     if (stopped) {
-      done.completeExceptionally(new CancellationException("delivery stopped"));
+      cancel(done);
       return;
     }
-    CompletableFuture<WriteResult> write;
-    try {
-      write = target.deadLetter().write(letters);
-    } catch (RuntimeException e) {
-      write = CompletableFuture.failedFuture(e);
-    }
-    write.orTimeout(writeTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
-      if (e == null && r != null && r.isSuccess()) {
+    onScheduler(call(target.deadLetter(), List.copyOf(letters)), done, (r, e) -> {
+      boolean written = e == null && r != null && r.isSuccess();
+      if (written) {
         deadLettered.addAndGet(letters.size());
         metrics.deadLettered(target.name(), letters.size());
         LOG.warn("sink {}: {} event(s) sent to the dead-letter sink", target.name(), letters.size());
         done.complete(null);
-      } else {
-        Duration delay = target.retry().delayAfter(attemptNo, null);
-        schedule(() -> writeDeadLetters(letters, attemptNo + 1, done), delay, done);
+        return;
       }
+      noteFailure("dead-letter sink: " + (e != null ? describe(e) : r == null ? "no result" : firstReason(r, letters.size())));
+      Duration delay = target.retry().delayAfter(attemptNo, null);
+      schedule(() -> writeDeadLetters(letters, attemptNo + 1, done), delay, done);
     });
+  }
+
+  private static String firstReason(WriteResult r, int size) {
+    for (int i = 0; i < size; i++) {
+      Failure f = r.failureOf(i);
+      if (f != null) {
+        return f.reason();
+      }
+    }
+    return "failed";
   }
 
   /** Abandons pending retries; their events stay undelivered (and so stay in the log). */

@@ -6,8 +6,8 @@ package dev.eventkit.metrics;
  * {@link CountingMetrics} keeps the counts in memory; {@link #noop()} drops them.
  *
  * <p>Thread-safety: called concurrently from request threads and sink threads; implementations must be
- * thread-safe and must not block. Failure modes: an implementation must not throw; the pipeline does not guard
- * against it.
+ * thread-safe and must not block. Failure modes: an implementation must not throw. Delivery guards its calls (a
+ * throwing implementation loses those counts, logged once, and never stalls a sink); intake does not.
  */
 public interface Metrics {
 
