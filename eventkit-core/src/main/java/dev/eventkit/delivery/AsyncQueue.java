@@ -16,11 +16,16 @@ import java.util.concurrent.TimeUnit;
  * delays another. {@code workers} is how many batches each sink may have in flight at once (useful for sinks whose
  * writes wait on the network); the cursor still advances only over a done prefix.
  *
- * <p>Thread-safe. Build with {@link #builder()}; defaults: 4 workers, writes timing out after 60 s.
+ * <p>Memory: each sink holds at most {@code workers} batches and {@code inFlightBytes} estimated bytes in flight
+ * (16 MiB by default; a single batch larger than that still travels, alone); the backlog waits in the log.
+ *
+ * <p>Thread-safe. Build with {@link #builder()}; defaults: 4 workers, 16 MiB in flight per sink, writes timing out
+ * after 60 s.
  */
 public final class AsyncQueue implements Queue {
 
   private final int workers;
+  private final long inFlightBytes;
   private final Duration writeTimeout;
   private final Clock clock;
   private final List<Dispatcher> dispatchers = new ArrayList<>();
@@ -29,6 +34,7 @@ public final class AsyncQueue implements Queue {
 
   private AsyncQueue(Builder b) {
     this.workers = b.workers;
+    this.inFlightBytes = b.inFlightBytes;
     this.writeTimeout = b.writeTimeout;
     this.clock = b.clock;
   }
@@ -55,7 +61,7 @@ public final class AsyncQueue implements Queue {
       });
       lanes.add(lane);
       SinkDelivery delivery = new SinkDelivery(target, lane, writeTimeout, clock, metrics);
-      Dispatcher d = new Dispatcher(log, target.name(), delivery, workers, lane, clock);
+      Dispatcher d = new Dispatcher(log, target.name(), delivery, workers, inFlightBytes, lane, clock);
       dispatchers.add(d);
       d.start();
     }
@@ -109,6 +115,7 @@ public final class AsyncQueue implements Queue {
   /** Builder; not thread-safe. */
   public static final class Builder {
     private int workers = 4;
+    private long inFlightBytes = Dispatcher.DEFAULT_MAX_IN_FLIGHT_BYTES;
     private Duration writeTimeout = Duration.ofSeconds(60);
     private Clock clock = Clock.systemUTC();
 
@@ -117,6 +124,15 @@ public final class AsyncQueue implements Queue {
     /** Batches each sink may have in flight at once. */
     public Builder workers(int workers) {
       this.workers = workers;
+      return this;
+    }
+
+    /**
+     * The most data, in estimated bytes, each sink may have handed over and not yet completed (16 MiB by
+     * default). With {@link #workers} this bounds the memory delivery uses per sink, whatever the events' sizes.
+     */
+    public Builder inFlightBytes(long bytes) {
+      this.inFlightBytes = bytes;
       return this;
     }
 
@@ -134,6 +150,9 @@ public final class AsyncQueue implements Queue {
     public AsyncQueue build() {
       if (workers < 1 || workers > 256) {
         throw new IllegalArgumentException("workers must be between 1 and 256");
+      }
+      if (inFlightBytes < 1) {
+        throw new IllegalArgumentException("inFlightBytes must be >= 1");
       }
       if (writeTimeout.isNegative() || writeTimeout.isZero()) {
         throw new IllegalArgumentException("writeTimeout must be positive");

@@ -23,6 +23,13 @@ import org.slf4j.LoggerFactory;
  * each of its events was delivered or dead-lettered, so the cursor never passes an event that is still owed. Used by
  * {@link AsyncQueue} (one per sink) and by queues that forward the log elsewhere (one publisher).
  *
+ * <p>Memory: a batch holds at most the target's {@link DeliveryTarget#batchSize() batchSize} events and
+ * {@link DeliveryTarget#batchBytes() batchBytes} estimated bytes (an event larger than that travels alone), and the
+ * batches handed to the sink and not yet done hold at most {@code maxInFlightBytes} together (or the one batch
+ * then in flight). Sizes are estimated from each record's text lengths, without parsing. The log is read in chunks
+ * sized from the largest record seen lately, so a read overshoots the budget only when records grow suddenly, and
+ * then by one chunk at most.
+ *
  * <p>Thread-safety: all state lives on the dispatcher's own single-threaded scheduler (its "lane"), which is also
  * where its sink is called; a slow or blocking sink therefore delays only itself. {@link #wake()},
  * {@link #committed()}, {@link #status()} and {@link #stop()} may be called from any thread. Failure modes: a log
@@ -32,47 +39,80 @@ public final class Dispatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final Duration IDLE_POLL = Duration.ofMillis(250);
+  /** The default {@code maxInFlightBytes}: 16 MiB per consumer. */
+  public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 16L * 1024 * 1024;
+  /** Fixed fields of an envelope (id, times, validation, collector), in estimated bytes. */
+  private static final long ENVELOPE_OVERHEAD = 256;
 
   private final RingBuffer log;
   private final String cursor;
   private final SinkDelivery delivery;
   private final int maxInFlight;
+  private final long maxInFlightBytes;
   private final ScheduledExecutorService lane;
   private final Clock clock;
   private final AtomicBoolean pumpQueued = new AtomicBoolean();
   private final Deque<Flight> inFlight = new ArrayDeque<>();
+  /** Records read from the log but not yet in a batch (when a chunk held more than the budget took). */
+  private final Deque<Sized> readAhead = new ArrayDeque<>();
 
+  /** The last sequence read from the log (including {@link #readAhead}). */
   private long readPosition;
+  /** Estimated bytes of the batches in flight that are not done yet. */
+  private long inFlightBytes;
+  /** Estimated bytes of a record, for sizing reads: the largest seen lately, halved by each read of smaller ones. */
+  private long recordEstimate;
   private volatile long committed;
   private volatile Instant oldestPending;
   private volatile boolean running;
   private boolean warnedFilter;
 
+  private record Sized(LogRecord record, long bytes) {}
+
   private static final class Flight {
     final long lastSequence;
     final Instant firstReceivedAt;
-    final List<Envelope> batch;
+    final long bytes;
+    /** The events handed to the delivery; released once done. */
+    List<Envelope> batch;
     boolean done;
 
-    Flight(long lastSequence, Instant firstReceivedAt, List<Envelope> batch) {
+    Flight(long lastSequence, Instant firstReceivedAt, List<Envelope> batch, long bytes) {
       this.lastSequence = lastSequence;
       this.firstReceivedAt = firstReceivedAt;
       this.batch = batch;
+      this.bytes = bytes;
     }
   }
 
   /**
    * A dispatcher for {@code cursor}, delivering through {@code delivery} on {@code lane} (the scheduler the
-   * delivery itself uses). Nothing happens before {@link #start()}.
+   * delivery itself uses), with at most {@value #DEFAULT_MAX_IN_FLIGHT_BYTES} bytes in flight. Nothing happens
+   * before {@link #start()}.
    */
   public Dispatcher(RingBuffer log, String cursor, SinkDelivery delivery, int maxInFlight,
       ScheduledExecutorService lane, Clock clock) {
+    this(log, cursor, delivery, maxInFlight, DEFAULT_MAX_IN_FLIGHT_BYTES, lane, clock);
+  }
+
+  /**
+   * A dispatcher with at most {@code maxInFlight} batches and {@code maxInFlightBytes} estimated bytes handed to
+   * the delivery and not yet done.
+   */
+  public Dispatcher(RingBuffer log, String cursor, SinkDelivery delivery, int maxInFlight, long maxInFlightBytes,
+      ScheduledExecutorService lane, Clock clock) {
+    if (maxInFlight < 1 || maxInFlightBytes < 1) {
+      throw new IllegalArgumentException("maxInFlight and maxInFlightBytes must be >= 1");
+    }
     this.log = log;
     this.cursor = cursor;
     this.delivery = delivery;
     this.maxInFlight = maxInFlight;
+    this.maxInFlightBytes = maxInFlightBytes;
     this.lane = lane;
     this.clock = clock;
+    // Until records were seen, assume large ones: the first read takes 16 records of a batch's byte budget.
+    this.recordEstimate = Math.max(1, delivery.target().batchBytes() / 16);
   }
 
   /** Opens the cursor and starts reading after it. */
@@ -104,33 +144,116 @@ public final class Dispatcher {
     }
     try {
       commitDonePrefix();
-      int batchSize = delivery.target().batchSize();
-      while (inFlight.size() < maxInFlight) {
-        List<LogRecord> records = log.read(readPosition, batchSize);
+      long batchBytes = delivery.target().batchBytes();
+      while (running && inFlight.size() < maxInFlight) {
+        boolean alone = inFlightBytes == 0;
+        long budget = alone ? batchBytes : Math.min(batchBytes, maxInFlightBytes - inFlightBytes);
+        if (budget <= 0) {
+          break;
+        }
+        List<Sized> records = nextBatch(budget, alone);
         if (records.isEmpty()) {
           break;
         }
-        List<Envelope> batch = new ArrayList<>(records.size());
-        for (LogRecord r : records) {
-          if (accepts(r.envelope())) {
-            batch.add(r.envelope());
-          }
-        }
-        // State moves only once the batch is fully prepared, so that a failure above skips nothing.
-        readPosition = records.get(records.size() - 1).sequence();
-        Flight flight = new Flight(readPosition, records.get(0).envelope().receivedAt(), batch);
-        inFlight.addLast(flight);
-        if (batch.isEmpty()) {
-          flight.done = true;
-          continue;
-        }
-        launch(flight);
+        dispatch(records);
       }
       commitDonePrefix();
     } catch (Throwable e) {
       if (running) {
         LOG.warn("dispatcher for cursor {} cannot read the log: {}", cursor, e.getClass().getName());
       }
+    }
+  }
+
+  /**
+   * The next batch: records after the last one taken, up to the batch size and {@code budget} bytes. When
+   * {@code mayExceed} (nothing else is in flight), a first record larger than the budget is taken alone; otherwise
+   * it waits for the data in flight to shrink.
+   */
+  private List<Sized> nextBatch(long budget, boolean mayExceed) {
+    int batchSize = delivery.target().batchSize();
+    List<Sized> out = new ArrayList<>();
+    long bytes = 0;
+    while (out.size() < batchSize && (out.isEmpty() || bytes < budget)) {
+      if (readAhead.isEmpty() && !readMore(batchSize - out.size(), budget - bytes)) {
+        break;
+      }
+      Sized next = readAhead.peekFirst();
+      if (bytes + next.bytes() > budget && !(out.isEmpty() && mayExceed)) {
+        break;
+      }
+      out.add(readAhead.removeFirst());
+      bytes += next.bytes();
+    }
+    return out;
+  }
+
+  /** Reads a chunk of records after {@link #readPosition} into {@link #readAhead}; false when there is none. */
+  private boolean readMore(int maxCount, long budgetBytes) {
+    long fit = Math.max(1, budgetBytes) / Math.max(1, recordEstimate);
+    int want = (int) Math.max(1, Math.min(maxCount, fit));
+    List<LogRecord> records = log.read(readPosition, want);
+    if (records.isEmpty()) {
+      return false;
+    }
+    long largest = 0;
+    for (LogRecord r : records) {
+      long bytes = estimatedBytes(r);
+      largest = Math.max(largest, bytes);
+      readAhead.addLast(new Sized(r, bytes));
+    }
+    readPosition = records.get(records.size() - 1).sequence();
+    recordEstimate = Math.max(largest, recordEstimate / 2);
+    return true;
+  }
+
+  /**
+   * A record's size in memory, estimated from its text lengths (no parsing): the payload, the contexts, the user
+   * agent, the attributes and a fixed overhead for the other fields.
+   */
+  static long estimatedBytes(LogRecord r) {
+    Envelope e = r.envelope();
+    long n = ENVELOPE_OVERHEAD + e.payloadJson().length();
+    for (dev.eventkit.Entity c : e.contexts()) {
+      n += 32 + c.schema().length() + c.dataJson().length();
+    }
+    if (e.userAgent() != null) {
+      n += e.userAgent().length();
+    }
+    for (java.util.Map.Entry<String, String> a : e.attributes().entrySet()) {
+      n += a.getKey().length() + a.getValue().length();
+    }
+    return n;
+  }
+
+  /** Turns the records into a flight: delivers those the target accepts, or marks it done when there are none. */
+  private void dispatch(List<Sized> records) {
+    List<Envelope> batch = new ArrayList<>(records.size());
+    long bytes = 0;
+    for (Sized s : records) {
+      bytes += s.bytes();
+      Envelope e = s.record().envelope();
+      if (accepts(e)) {
+        batch.add(e);
+      }
+    }
+    LogRecord first = records.get(0).record();
+    Flight flight = new Flight(records.get(records.size() - 1).record().sequence(),
+        first.envelope().receivedAt(), batch, bytes);
+    inFlight.addLast(flight);
+    inFlightBytes += bytes;
+    if (batch.isEmpty()) {
+      markDone(flight);
+    } else {
+      launch(flight);
+    }
+  }
+
+  private void markDone(Flight flight) {
+    if (!flight.done) {
+      flight.done = true;
+      flight.batch = null;
+      inFlightBytes -= flight.bytes;
     }
   }
 
@@ -157,7 +280,7 @@ public final class Dispatcher {
       try {
         lane.execute(() -> {
           if (error == null) {
-            flight.done = true;
+            markDone(flight);
             wake();
           } else if (running && !(error instanceof java.util.concurrent.CancellationException)) {
             // The delivery promises to finish every batch; should it fail anyway, try again rather than stall.
