@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * sized from the largest record seen lately, so a read overshoots the budget only when records grow suddenly, and
  * then by one chunk at most.
  *
+ * <p>Gaps: a consumer whose cursor lies below the log's oldest retained record (a sink removed from the
+ * configuration while retention removed what it had not read, then added back) cannot read those records. When it
+ * starts, or when a read returns a first record beyond the next expected sequence, the dispatcher logs a warning
+ * (counts and sequences, never contents), counts the missing events in {@link SinkStatus#skippedEvents()}, and
+ * carries on from the oldest retained record.
+ *
  * <p>Thread-safety: all state lives on the dispatcher's own single-threaded scheduler (its "lane"), which is also
  * where its sink is called; a slow or blocking sink therefore delays only itself. {@link #wake()},
  * {@link #committed()}, {@link #status()} and {@link #stop()} may be called from any thread. Failure modes: a log
@@ -66,6 +72,7 @@ public final class Dispatcher {
   private volatile Instant oldestPending;
   private volatile boolean running;
   private boolean warnedFilter;
+  private final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
 
   private record Sized(LogRecord record, long bytes) {}
 
@@ -119,11 +126,32 @@ public final class Dispatcher {
   public void start() {
     committed = log.openCursor(cursor);
     readPosition = committed;
+    long first = firstRetained();
+    if (first > 0 && committed + 1 < first) {
+      noteGap(committed, first);
+      readPosition = first - 1;
+    }
     running = true;
     log.onAppend(this::wake);
     // A safety net: appends wake the dispatcher, and a slow poll catches anything a wake-up missed.
     lane.scheduleWithFixedDelay(this::wake, IDLE_POLL.toMillis(), IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
     wake();
+  }
+
+  private long firstRetained() {
+    try {
+      return log.stats().firstSequence();
+    } catch (RuntimeException e) {
+      return 0; // unknown: a gap is still noticed by the first read
+    }
+  }
+
+  private void noteGap(long cursorPosition, long firstAvailable) {
+    long missing = firstAvailable - cursorPosition - 1;
+    skipped.addAndGet(missing);
+    LOG.warn("cursor {} stands at sequence {} but the oldest record the log still holds is {}: {} event(s) were "
+        + "removed by retention before this consumer read them (was it absent from the configuration?) and are "
+        + "skipped", cursor, cursorPosition, firstAvailable, missing);
   }
 
   /** Asks for a look at the log now (appends do this by themselves). */
@@ -195,6 +223,9 @@ public final class Dispatcher {
     List<LogRecord> records = log.read(readPosition, want);
     if (records.isEmpty()) {
       return false;
+    }
+    if (records.get(0).sequence() > readPosition + 1) {
+      noteGap(readPosition, records.get(0).sequence());
     }
     long largest = 0;
     for (LogRecord r : records) {
@@ -322,7 +353,7 @@ public final class Dispatcher {
     Instant oldest = oldestPending;
     double lagSeconds = lag == 0 || oldest == null ? 0
         : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
-    return delivery.status(lag, lagSeconds);
+    return delivery.status(lag, lagSeconds, skipped.get());
   }
 
   /** Stops reading and abandons pending retries; what was not done stays above the cursor. */

@@ -328,6 +328,11 @@ public final class SinkDelivery {
 
   /** Current state and counters; lag is filled in by the caller, which knows the cursor. */
   public SinkStatus status(long lagEvents, double lagSeconds) {
+    return status(lagEvents, lagSeconds, 0);
+  }
+
+  /** Current state and counters, with the events the caller's cursor skipped over a gap in the log. */
+  public SinkStatus status(long lagEvents, double lagSeconds, long skippedEvents) {
     Instant since = failingSince;
     SinkState state;
     if (stopped) {
@@ -340,6 +345,6 @@ public final class SinkDelivery {
       state = SinkState.RETRYING;
     }
     return new SinkStatus(target.name(), state, since, lagEvents, lagSeconds, delivered.get(), retried.get(),
-        deadLettered.get(), lastError);
+        deadLettered.get(), lastError, skippedEvents);
   }
 }
