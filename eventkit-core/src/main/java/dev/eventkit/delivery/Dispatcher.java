@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * then in flight). Sizes are estimated from each record's text lengths, without parsing. The log is read in chunks
  * sized from the largest record seen lately, so a read overshoots the budget only when records grow suddenly, and
  * then by one chunk at most.
+ *
+ * <p>A record the log cannot decode ({@link LogRecord#isUndecodable()}) is never handed to the sink: it goes to the
+ * dead-letter path of {@link SinkDelivery#deliverUndecodable}, so that the cursor can move past it (or is held
+ * there, shown in the status, when no dead-letter sink is configured).
  *
  * <p>Gaps: a consumer whose cursor lies below the log's oldest retained record (a sink removed from the
  * configuration while retention removed what it had not read, then added back) cannot read those records. When it
@@ -80,14 +85,17 @@ public final class Dispatcher {
     final long lastSequence;
     final Instant firstReceivedAt;
     final long bytes;
-    /** The events handed to the delivery; released once done. */
+    /** The events handed to the delivery, and the records it dead-letters as undecodable; released once done. */
     List<Envelope> batch;
+    List<LogRecord> undecodable;
     boolean done;
 
-    Flight(long lastSequence, Instant firstReceivedAt, List<Envelope> batch, long bytes) {
+    Flight(long lastSequence, Instant firstReceivedAt, List<Envelope> batch, List<LogRecord> undecodable,
+        long bytes) {
       this.lastSequence = lastSequence;
       this.firstReceivedAt = firstReceivedAt;
       this.batch = batch;
+      this.undecodable = undecodable;
       this.bytes = bytes;
     }
   }
@@ -243,6 +251,9 @@ public final class Dispatcher {
    * agent, the attributes and a fixed overhead for the other fields.
    */
   static long estimatedBytes(LogRecord r) {
+    if (r.isUndecodable()) {
+      return ENVELOPE_OVERHEAD + r.raw().length;
+    }
     Envelope e = r.envelope();
     long n = ENVELOPE_OVERHEAD + e.payloadJson().length();
     for (dev.eventkit.Entity c : e.contexts()) {
@@ -257,23 +268,37 @@ public final class Dispatcher {
     return n;
   }
 
-  /** Turns the records into a flight: delivers those the target accepts, or marks it done when there are none. */
+  /**
+   * Turns the records into a flight: the events the target accepts go to the sink, undecodable records to the
+   * dead-letter path; a flight with neither is done at once.
+   */
   private void dispatch(List<Sized> records) {
     List<Envelope> batch = new ArrayList<>(records.size());
+    List<LogRecord> undecodable = List.of();
+    Instant firstReceivedAt = null;
     long bytes = 0;
     for (Sized s : records) {
       bytes += s.bytes();
-      Envelope e = s.record().envelope();
-      if (accepts(e)) {
-        batch.add(e);
+      LogRecord r = s.record();
+      if (r.isUndecodable()) {
+        if (undecodable.isEmpty()) {
+          undecodable = new ArrayList<>();
+        }
+        undecodable.add(r);
+        continue;
+      }
+      if (firstReceivedAt == null) {
+        firstReceivedAt = r.envelope().receivedAt();
+      }
+      if (accepts(r.envelope())) {
+        batch.add(r.envelope());
       }
     }
-    LogRecord first = records.get(0).record();
     Flight flight = new Flight(records.get(records.size() - 1).record().sequence(),
-        first.envelope().receivedAt(), batch, bytes);
+        firstReceivedAt != null ? firstReceivedAt : clock.instant(), batch, undecodable, bytes);
     inFlight.addLast(flight);
     inFlightBytes += bytes;
-    if (batch.isEmpty()) {
+    if (batch.isEmpty() && undecodable.isEmpty()) {
       markDone(flight);
     } else {
       launch(flight);
@@ -284,6 +309,7 @@ public final class Dispatcher {
     if (!flight.done) {
       flight.done = true;
       flight.batch = null;
+      flight.undecodable = null;
       inFlightBytes -= flight.bytes;
     }
   }
@@ -307,7 +333,9 @@ public final class Dispatcher {
 
   /** Hands the flight's batch to the delivery; marks it done when every event was delivered or dead-lettered. */
   private void launch(Flight flight) {
-    delivery.deliver(flight.batch).whenComplete((v, error) -> {
+    CompletableFuture<Void> events = delivery.deliver(flight.batch);
+    CompletableFuture<Void> letters = delivery.deliverUndecodable(flight.undecodable);
+    CompletableFuture.allOf(events, letters).whenComplete((v, error) -> {
       try {
         lane.execute(() -> {
           if (error == null) {

@@ -1,6 +1,7 @@
 package dev.eventkit.delivery;
 
 import dev.eventkit.Envelope;
+import dev.eventkit.buffer.LogRecord;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.Sink;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * distributed workers alike; the caller moves its cursor (or acks its message) only when {@link #deliver}
  * completes.
  *
+ * <p>Undecodable log records ({@link LogRecord#isUndecodable()}) never reach the sink: {@link #deliverUndecodable}
+ * sends them to the dead-letter sink as raw bytes (see {@link #UNDECODABLE_PROTOCOL}); without one they are held,
+ * counted in {@link SinkStatus#heldEvents()}, and keep the state RETRYING/FAILING until the process stops.
+ *
  * <p>Thread-safety: all sink calls and retries run on the given scheduler; {@link #deliver} may be called from any
  * thread. Failure modes: the returned future fails only with {@link CancellationException} after {@link #stop()};
  * every delivery error is retried or dead-lettered, never surfaced. Every call into user-supplied code (the sink,
@@ -38,6 +43,15 @@ import org.slf4j.LoggerFactory;
 public final class SinkDelivery {
 
   private static final Logger LOG = LoggerFactory.getLogger(SinkDelivery.class);
+
+  /**
+   * The protocol of the envelope that carries an undecodable log record to the dead-letter sink. Its payload is a
+   * JSON string: the record's raw bytes in base64. Its id is derived from those bytes (a name-based UUID), so that
+   * replays de-duplicate; its attributes are {@code deadLetter.reason=undecodable}, {@code deadLetter.detail} (the
+   * log's reason), {@code deadLetter.sequence} (the record's sequence in the log), {@code deadLetter.sink},
+   * {@code deadLetter.attempts=0} and {@code deadLetter.at}.
+   */
+  public static final String UNDECODABLE_PROTOCOL = "eventkit/undecodable";
   /** How long a sink may fail before its state turns from RETRYING to FAILING. */
   private static final Duration FAILING_AFTER = Duration.ofSeconds(10);
 
@@ -54,6 +68,10 @@ public final class SinkDelivery {
   private volatile String lastError;
   private volatile boolean stopped;
   private volatile boolean warnedNoDeadLetter;
+  private volatile boolean warnedUndecodable;
+  /** Events waiting without a dead-letter sink (see {@link SinkStatus#heldEvents()}); changed on the scheduler. */
+  private final AtomicLong held = new AtomicLong();
+  private volatile Instant heldSince;
 
   public SinkDelivery(DeliveryTarget target, ScheduledExecutorService scheduler, Duration writeTimeout,
       Clock clock, Metrics metrics) {
@@ -274,7 +292,11 @@ public final class SinkDelivery {
         LOG.warn("sink {} cannot deliver some events and no dead-letter sink is configured; they are kept and "
             + "retried, holding the sink's cursor", target.name());
       }
-      schedule(() -> attempt(events, attempts + 1, clock.instant(), done), target.retry().maxDelay(), done);
+      hold(events.size());
+      schedule(() -> {
+        release(events.size());
+        attempt(events, attempts + 1, clock.instant(), done);
+      }, target.retry().maxDelay(), done);
       return done;
     }
     List<Envelope> letters = new ArrayList<>(events.size());
@@ -289,6 +311,76 @@ public final class SinkDelivery {
     }
     writeDeadLetters(letters, 1, done);
     return done;
+  }
+
+  private void hold(int count) {
+    if (held.getAndAdd(count) == 0) {
+      heldSince = clock.instant();
+    }
+  }
+
+  private void release(int count) {
+    if (held.addAndGet(-count) == 0) {
+      heldSince = null;
+    }
+  }
+
+  /**
+   * Disposes of records the log could not decode: each goes to the dead-letter sink as raw bytes (retried until it
+   * accepts), or, without one, is held until the delivery stops. Completes when all were dead-lettered.
+   */
+  public CompletableFuture<Void> deliverUndecodable(List<LogRecord> records) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (records.isEmpty()) {
+      done.complete(null);
+      return done;
+    }
+    execute(() -> {
+      LOG.warn("sink {}: {} record(s) of the log cannot be decoded (first at sequence {})", target.name(),
+          records.size(), records.get(0).sequence());
+      if (target.deadLetter() == null) {
+        if (!warnedUndecodable) {
+          warnedUndecodable = true;
+          LOG.warn("sink {}: no dead-letter sink is configured, so undecodable records are held with the sink's "
+              + "cursor; configure one to move past them", target.name());
+        }
+        hold(records.size());
+        holdUndecodable(done);
+        return;
+      }
+      String now = clock.instant().toString();
+      List<Envelope> letters = new ArrayList<>(records.size());
+      for (LogRecord r : records) {
+        letters.add(undecodableLetter(r, target.name(), now));
+      }
+      writeDeadLetters(letters, 1, done);
+    }, done);
+    return done;
+  }
+
+  /** Keeps an undecodable record's batch open (and the status failing) until the delivery stops. */
+  private void holdUndecodable(CompletableFuture<Void> done) {
+    if (stopped) {
+      cancel(done);
+      return;
+    }
+    noteFailure("undecodable record");
+    schedule(() -> holdUndecodable(done), target.retry().maxDelay(), done);
+  }
+
+  /** The dead letter of an undecodable record; see {@link #UNDECODABLE_PROTOCOL}. */
+  static Envelope undecodableLetter(LogRecord r, String sink, String at) {
+    return Envelope.builder()
+        .id(java.util.UUID.nameUUIDFromBytes(r.raw()).toString())
+        .protocol(UNDECODABLE_PROTOCOL)
+        .payloadJson("\"" + java.util.Base64.getEncoder().encodeToString(r.raw()) + "\"")
+        .attribute("deadLetter.sink", sink)
+        .attribute("deadLetter.reason", "undecodable")
+        .attribute("deadLetter.detail", r.undecodableReason())
+        .attribute("deadLetter.sequence", Long.toString(r.sequence()))
+        .attribute("deadLetter.attempts", "0")
+        .attribute("deadLetter.at", at)
+        .build();
   }
 
   private void writeDeadLetters(List<Envelope> letters, int attemptNo, CompletableFuture<Void> done) {
@@ -334,6 +426,9 @@ public final class SinkDelivery {
   /** Current state and counters, with the events the caller's cursor skipped over a gap in the log. */
   public SinkStatus status(long lagEvents, double lagSeconds, long skippedEvents) {
     Instant since = failingSince;
+    if (since == null) {
+      since = heldSince; // a success elsewhere does not make held events less stuck
+    }
     SinkState state;
     if (stopped) {
       state = SinkState.STOPPED;
@@ -345,6 +440,6 @@ public final class SinkDelivery {
       state = SinkState.RETRYING;
     }
     return new SinkStatus(target.name(), state, since, lagEvents, lagSeconds, delivered.get(), retried.get(),
-        deadLettered.get(), lastError, skippedEvents);
+        deadLettered.get(), lastError, skippedEvents, held.get());
   }
 }
