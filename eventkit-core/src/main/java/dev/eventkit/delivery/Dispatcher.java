@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: all state lives on the dispatcher's own single-threaded scheduler (its "lane"), which is also
  * where its sink is called; a slow or blocking sink therefore delays only itself. {@link #wake()},
- * {@link #committed()}, {@link #status()} and {@link #stop()} may be called from any thread. Failure modes: a log
+ * {@link #committed()}, {@link #committedAtLeast}, {@link #status()} and {@link #stop()} may be called from any
+ * thread. Failure modes: a log
  * that cannot be read is logged and tried again at the next wake-up; nothing is thrown.
  */
 public final class Dispatcher {
@@ -74,6 +75,13 @@ public final class Dispatcher {
   /** Estimated bytes of a record, for sizing reads: the largest seen lately, halved by each read of smaller ones. */
   private long recordEstimate;
   private volatile long committed;
+  /** The last cursor position the log confirmed as saved; guarded by {@link #waiters}. */
+  private volatile long saved;
+  private volatile boolean saving;
+  private volatile boolean saveFailing;
+  /** Futures of {@link #committedAtLeast} by sequence; also guards {@link #saved} and {@link #stopped}. */
+  private final java.util.TreeMap<Long, CompletableFuture<Void>> waiters = new java.util.TreeMap<>();
+  private boolean stopped;
   private volatile Instant oldestPending;
   private volatile boolean running;
   private boolean warnedFilter;
@@ -133,6 +141,9 @@ public final class Dispatcher {
   /** Opens the cursor and starts reading after it. */
   public void start() {
     committed = log.openCursor(cursor);
+    synchronized (waiters) {
+      saved = committed;
+    }
     readPosition = committed;
     long first = firstRetained();
     if (first > 0 && committed + 1 < first) {
@@ -363,11 +374,73 @@ public final class Dispatcher {
     oldestPending = inFlight.isEmpty() ? null : inFlight.peekFirst().firstReceivedAt;
     if (upTo > committed) {
       committed = upTo;
-      log.commit(cursor, upTo).exceptionally(e -> {
-        LOG.warn("cursor {} could not be saved; its events may be delivered again: {}", cursor, e.getMessage());
-        return null;
-      });
     }
+    saveCursor();
+  }
+
+  /**
+   * Saves the cursor when it moved past what was saved, one save at a time: saves that queue up behind a slow one
+   * merge into the next. A failed save is tried again at the next pump, so waiters are never stranded.
+   */
+  private void saveCursor() {
+    long target = committed;
+    if (target <= saved || saving) {
+      return;
+    }
+    saving = true;
+    CompletableFuture<Void> commit;
+    try {
+      commit = log.commit(cursor, target);
+    } catch (Throwable t) {
+      commit = CompletableFuture.failedFuture(t);
+    }
+    commit.whenComplete((v, e) -> {
+      if (e == null) {
+        saveFailing = false;
+        landed(target);
+      } else if (running && !saveFailing) {
+        saveFailing = true;
+        LOG.warn("cursor {} could not be saved ({}); trying again, and its events may be delivered again after a "
+            + "crash", cursor, e.getClass().getName());
+      }
+      saving = false;
+      wake();
+    });
+  }
+
+  /** Records a saved cursor position and completes the waiters it satisfies. */
+  private void landed(long position) {
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    synchronized (waiters) {
+      if (position > saved) {
+        saved = position;
+      }
+      java.util.Map<Long, CompletableFuture<Void>> head = waiters.headMap(saved, true);
+      ready.addAll(head.values());
+      head.clear();
+    }
+    ready.forEach(f -> f.complete(null));
+  }
+
+  /**
+   * A future completed once this consumer's cursor is saved at {@code sequence} or beyond, that is once every
+   * record up to it was delivered, dead-lettered or skipped and the log has made that durable. Completes
+   * exceptionally with {@link java.util.concurrent.CancellationException} when the dispatcher stops first. The
+   * caller bounds the wait ({@code orTimeout}); cancelling the returned future affects no other caller.
+   */
+  public CompletableFuture<Void> committedAtLeast(long sequence) {
+    CompletableFuture<Void> shared;
+    synchronized (waiters) {
+      if (saved >= sequence) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (stopped) {
+        return CompletableFuture.failedFuture(new java.util.concurrent.CancellationException("dispatcher stopped"));
+      }
+      shared = waiters.computeIfAbsent(sequence, k -> new CompletableFuture<>());
+    }
+    wake();
+    return shared.copy();
   }
 
   /** The last sequence this consumer has fully consumed. */
@@ -388,5 +461,13 @@ public final class Dispatcher {
   public void stop() {
     running = false;
     delivery.stop();
+    List<CompletableFuture<Void>> abandoned;
+    synchronized (waiters) {
+      stopped = true;
+      abandoned = new ArrayList<>(waiters.values());
+      waiters.clear();
+    }
+    abandoned.forEach(f -> f.completeExceptionally(
+        new java.util.concurrent.CancellationException("dispatcher stopped")));
   }
 }

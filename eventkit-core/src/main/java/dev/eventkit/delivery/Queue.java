@@ -4,6 +4,11 @@ import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.metrics.Metrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The seam between the log and the sinks: how committed events travel from the write-ahead log to each
@@ -19,11 +24,26 @@ public interface Queue extends AutoCloseable {
   void start(RingBuffer log, List<DeliveryTarget> targets, Metrics metrics);
 
   /**
+   * A future completed once every target has consumed the log up to {@code sequence} (each record delivered,
+   * dead-lettered or skipped) and its cursor was saved there. It completes exceptionally when the queue closes
+   * first. It has no deadline of its own: callers bound it ({@code orTimeout}, {@code get(timeout)}); abandoning
+   * it cancels nothing.
+   */
+  CompletableFuture<Void> drain(long sequence);
+
+  /**
    * Waits until every target has consumed the log up to {@code sequence}, or until {@code timeout} passed.
    *
    * @return true when all targets got there in time
    */
-  boolean drain(long sequence, Duration timeout) throws InterruptedException;
+  default boolean drain(long sequence, Duration timeout) throws InterruptedException {
+    try {
+      drain(sequence).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException | ExecutionException | CancellationException e) {
+      return false;
+    }
+  }
 
   /**
    * Whether this queue delivers to the pipeline's own sinks. A queue that only forwards the log elsewhere (a

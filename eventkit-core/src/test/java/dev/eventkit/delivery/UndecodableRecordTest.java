@@ -63,7 +63,8 @@ class UndecodableRecordTest {
     ScriptedLog log = new ScriptedLog();
     log.makeUndecodable(2, RAW);
     InMemorySink events = new InMemorySink("events");
-    try (Pipeline p = Pipeline.builder().ringBuffer(log).retry(FAST).sink(events).build().start()) {
+    try (Pipeline p = Pipeline.builder().ringBuffer(log).retry(FAST).sink(events)
+        .shutdownTimeout(Duration.ofMillis(100)).build().start()) {
       p.collect(Envelopes.tracks("h", 3)).join();
       assertThat(events.awaitCount(2, Duration.ofSeconds(10))).extracting(Envelope::id).containsExactly("h0", "h2");
       await().atMost(Duration.ofSeconds(10)).until(() -> statusOf(p, "events").state() != SinkState.OK);

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -183,27 +184,16 @@ public final class PubSubQueue implements Queue {
   }
 
   /**
-   * Waits until the publisher's cursor reached {@code sequence}: from then on those events are in Pub/Sub's
-   * keeping. A worker-only queue reads no log and returns true at once.
+   * Completes once the publisher's cursor is saved at {@code sequence}: from then on those events are in Pub/Sub's
+   * keeping. A worker-only queue reads no log and completes at once.
    */
   @Override
-  public boolean drain(long sequence, Duration timeout) throws InterruptedException {
+  public CompletableFuture<Void> drain(long sequence) {
     Dispatcher p;
     synchronized (this) {
       p = publisher;
     }
-    if (p == null) {
-      return true;
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (p.committed() < sequence) {
-      if (System.nanoTime() >= deadline) {
-        return false;
-      }
-      p.wake();
-      Thread.sleep(5);
-    }
-    return true;
+    return p == null ? CompletableFuture.completedFuture(null) : p.committedAtLeast(sequence);
   }
 
   /** The last log sequence Pub/Sub acknowledged (with all before it); 0 before any, or without a publisher. */
