@@ -1,5 +1,6 @@
 package dev.eventkit.delivery;
 
+import dev.eventkit.Entity;
 import dev.eventkit.Envelope;
 import dev.eventkit.buffer.LogRecord;
 import dev.eventkit.buffer.RingBuffer;
@@ -10,10 +11,15 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,12 +86,12 @@ public final class Dispatcher {
   private volatile boolean saving;
   private volatile boolean saveFailing;
   /** Futures of {@link #committedAtLeast} by sequence; also guards {@link #saved} and {@link #stopped}. */
-  private final java.util.TreeMap<Long, CompletableFuture<Void>> waiters = new java.util.TreeMap<>();
+  private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>();
   private boolean stopped;
   private volatile Instant oldestPending;
   private volatile boolean running;
   private boolean warnedFilter;
-  private final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
 
   private record Sized(LogRecord record, long bytes) {}
 
@@ -178,7 +184,7 @@ public final class Dispatcher {
     if (running && pumpQueued.compareAndSet(false, true)) {
       try {
         lane.execute(this::pump);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         pumpQueued.set(false);
       }
     }
@@ -267,13 +273,13 @@ public final class Dispatcher {
     }
     Envelope e = r.envelope();
     long n = ENVELOPE_OVERHEAD + e.payloadJson().length();
-    for (dev.eventkit.Entity c : e.contexts()) {
+    for (Entity c : e.contexts()) {
       n += 32 + c.schema().length() + c.dataJson().length();
     }
     if (e.userAgent() != null) {
       n += e.userAgent().length();
     }
-    for (java.util.Map.Entry<String, String> a : e.attributes().entrySet()) {
+    for (Map.Entry<String, String> a : e.attributes().entrySet()) {
       n += a.getKey().length() + a.getValue().length();
     }
     return n;
@@ -352,7 +358,7 @@ public final class Dispatcher {
           if (error == null) {
             markDone(flight);
             wake();
-          } else if (running && !(error instanceof java.util.concurrent.CancellationException)) {
+          } else if (running && !(error instanceof CancellationException)) {
             // The delivery promises to finish every batch; should it fail anyway, try again rather than stall.
             LOG.warn("delivery for cursor {} failed with {}; the batch is tried again", cursor,
                 error.getClass().getName());
@@ -360,7 +366,7 @@ public final class Dispatcher {
                 TimeUnit.MILLISECONDS);
           }
         });
-      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      } catch (RejectedExecutionException stopped) {
         // Closing: the batch stays above the cursor and is delivered again after the next start.
       }
     });
@@ -415,7 +421,7 @@ public final class Dispatcher {
       if (position > saved) {
         saved = position;
       }
-      java.util.Map<Long, CompletableFuture<Void>> head = waiters.headMap(saved, true);
+      Map<Long, CompletableFuture<Void>> head = waiters.headMap(saved, true);
       ready.addAll(head.values());
       head.clear();
     }
@@ -425,7 +431,7 @@ public final class Dispatcher {
   /**
    * A future completed once this consumer's cursor is saved at {@code sequence} or beyond, that is once every
    * record up to it was delivered, dead-lettered or skipped and the log has made that durable. Completes
-   * exceptionally with {@link java.util.concurrent.CancellationException} when the dispatcher stops first. The
+   * exceptionally with {@link CancellationException} when the dispatcher stops first. The
    * caller bounds the wait ({@code orTimeout}); cancelling the returned future affects no other caller.
    */
   public CompletableFuture<Void> committedAtLeast(long sequence) {
@@ -435,7 +441,7 @@ public final class Dispatcher {
         return CompletableFuture.completedFuture(null);
       }
       if (stopped) {
-        return CompletableFuture.failedFuture(new java.util.concurrent.CancellationException("dispatcher stopped"));
+        return CompletableFuture.failedFuture(new CancellationException("dispatcher stopped"));
       }
       shared = waiters.computeIfAbsent(sequence, k -> new CompletableFuture<>());
     }
@@ -468,6 +474,6 @@ public final class Dispatcher {
       waiters.clear();
     }
     abandoned.forEach(f -> f.completeExceptionally(
-        new java.util.concurrent.CancellationException("dispatcher stopped")));
+        new CancellationException("dispatcher stopped")));
   }
 }
