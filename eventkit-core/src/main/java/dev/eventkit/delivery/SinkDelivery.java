@@ -172,6 +172,8 @@ public final class SinkDelivery {
         LOG.warn("sink {}: handling a write outcome failed with {}; the batch is tried again", target.name(),
             t.getClass().getName());
         noteFailure(t.getClass().getName());
+        retried.addAndGet(events.size());
+        metrics.retried(target.name(), events.size());
         schedule(() -> attempt(events, attemptNo + 1, firstTry, done),
             target.retry().delayAfter(attemptNo, null), done);
       }
@@ -397,7 +399,8 @@ public final class SinkDelivery {
         done.complete(null);
         return;
       }
-      noteFailure("dead-letter sink: " + (e != null ? describe(e) : r == null ? "no result" : firstReason(r, letters.size())));
+      String why = e != null ? describe(e) : r == null ? "no result" : firstReason(r, letters.size());
+      noteFailure("dead-letter sink: " + why);
       Duration delay = target.retry().delayAfter(attemptNo, null);
       schedule(() -> writeDeadLetters(letters, attemptNo + 1, done), delay, done);
     });
