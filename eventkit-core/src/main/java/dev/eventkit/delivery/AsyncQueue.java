@@ -111,6 +111,7 @@ public final class AsyncQueue implements Queue {
   public void close() {
     List<Dispatcher> ds;
     List<ScheduledExecutorService> ls;
+    List<String> names;
     synchronized (this) {
       if (closed) {
         return;
@@ -118,6 +119,7 @@ public final class AsyncQueue implements Queue {
       closed = true;
       ds = List.copyOf(dispatchers);
       ls = List.copyOf(lanes);
+      names = List.copyOf(laneNames);
     }
     for (Dispatcher d : ds) {
       d.stop();
@@ -130,7 +132,7 @@ public final class AsyncQueue implements Queue {
     for (int i = 0; i < ls.size(); i++) {
       try {
         if (!ls.get(i).awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          stuck.add(laneNames.get(i));
+          stuck.add(names.get(i));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
