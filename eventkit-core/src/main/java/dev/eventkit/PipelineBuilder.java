@@ -44,6 +44,7 @@ public final class PipelineBuilder {
   private Validator validator;
   private CollectorInfo collectorInfo = CollectorInfo.DEFAULT;
   private int batchSize = 500;
+  private long batchBytes = DeliveryTarget.DEFAULT_BATCH_BYTES;
   private Duration shutdownTimeout = Duration.ofSeconds(10);
   private Metrics metrics;
 
@@ -121,6 +122,15 @@ public final class PipelineBuilder {
   }
 
   /**
+   * The most data, in estimated bytes, handed to one sink write (4 MiB by default); an event larger than this
+   * travels alone.
+   */
+  public PipelineBuilder batchBytes(long bytes) {
+    this.batchBytes = bytes;
+    return this;
+  }
+
+  /**
    * How long {@link Pipeline#shutdown()} waits for deliveries before leaving the rest in the log, and for the sinks
    * to shut down; also the bound of {@link Pipeline#forceFlush()}.
    */
@@ -145,6 +155,9 @@ public final class PipelineBuilder {
     if (batchSize < 1 || batchSize > 100_000) {
       throw new IllegalStateException("batchSize must be between 1 and 100000");
     }
+    if (batchBytes < 1) {
+      throw new IllegalStateException("batchBytes must be >= 1");
+    }
     if (shutdownTimeout.isNegative()) {
       throw new IllegalStateException("shutdownTimeout must be >= 0");
     }
@@ -156,13 +169,13 @@ public final class PipelineBuilder {
       requireUniqueName(names, s.getKey());
       owned.add(s.getKey());
       RetryPolicy policy = s.getValue() != null ? s.getValue() : retry;
-      targets.add(new DeliveryTarget(s.getKey(), regular, policy, deadLetterSink, batchSize));
+      targets.add(new DeliveryTarget(s.getKey(), regular, policy, deadLetterSink, batchSize, batchBytes));
     }
     if (invalidSink != null) {
       requireUniqueName(names, invalidSink);
       owned.add(invalidSink);
       targets.add(new DeliveryTarget(invalidSink, e -> e.validation().isInvalid(), retry, deadLetterSink,
-          batchSize));
+          batchSize, batchBytes));
     }
     if (deadLetterSink != null) {
       requireUniqueName(names, deadLetterSink);

@@ -16,9 +16,14 @@ import java.util.function.Predicate;
  * @param deadLetter where events go after a permanent failure or an exhausted retry budget; null to keep retrying
  *     them (holding this sink's cursor) rather than give them up
  * @param batchSize the most events handed to one {@link Sink#write} call
+ * @param batchBytes the most data, in estimated bytes, handed to one {@link Sink#write} call; an event larger than
+ *     this travels alone in a batch of one
  */
 public record DeliveryTarget(Sink sink, Predicate<Envelope> accepts, RetryPolicy retry, Sink deadLetter,
-    int batchSize) {
+    int batchSize, long batchBytes) {
+
+  /** The default {@link #batchBytes()}: 4 MiB. */
+  public static final long DEFAULT_BATCH_BYTES = 4L * 1024 * 1024;
 
   public DeliveryTarget {
     Objects.requireNonNull(sink, "sink");
@@ -27,6 +32,14 @@ public record DeliveryTarget(Sink sink, Predicate<Envelope> accepts, RetryPolicy
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1");
     }
+    if (batchBytes < 1) {
+      throw new IllegalArgumentException("batchBytes must be >= 1");
+    }
+  }
+
+  /** A target with batches of at most {@value #DEFAULT_BATCH_BYTES} estimated bytes. */
+  public DeliveryTarget(Sink sink, Predicate<Envelope> accepts, RetryPolicy retry, Sink deadLetter, int batchSize) {
+    this(sink, accepts, retry, deadLetter, batchSize, DEFAULT_BATCH_BYTES);
   }
 
   public String name() {

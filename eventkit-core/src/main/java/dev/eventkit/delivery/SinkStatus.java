@@ -14,6 +14,10 @@ import java.time.Instant;
  * @param retried delivery attempts that were retries, counted per event
  * @param deadLettered events sent to the dead-letter sink
  * @param lastError the last failure's reason; null when there was none
+ * @param skippedEvents events this sink never saw because retention removed them before its cursor reached them
+ *     (a sink removed from the configuration and added back later); 0 normally
+ * @param heldEvents events this sink can neither deliver nor dead-letter (refused for good, or undecodable, with no
+ *     dead-letter sink configured): they hold its cursor and are retried; 0 normally
  */
 public record SinkStatus(String sink, SinkState state, Instant failingSince, long lagEvents, double lagSeconds,
-    long delivered, long retried, long deadLettered, String lastError) {}
+    long delivered, long retried, long deadLettered, String lastError, long skippedEvents, long heldEvents) {}

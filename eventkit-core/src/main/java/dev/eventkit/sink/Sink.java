@@ -15,8 +15,10 @@ import java.util.concurrent.CompletableFuture;
  * are done, and must make its futures' completion thread-safe. {@link #flush()}, {@link #shutdown()} and
  * {@link #close()} may be called from any thread, also while writes are outstanding.
  *
- * <p>Failure modes: report per-event outcomes through {@link WriteResult}; a future that completes exceptionally
- * (or a {@code write} that throws) is treated as a retryable failure of the whole batch. A sink must not complete
+ * <p>Failure modes: report per-event outcomes through {@link WriteResult}; a future that completes exceptionally,
+ * a {@code write} that throws (an {@link Error} too) or returns {@code null}, and a future that does not complete
+ * within the write timeout are each treated as a retryable failure of the whole batch; the status then shows the
+ * exception's class name, never its message. A sink must not complete
  * successfully before the data is as durable as its destination makes it, since success moves the cursor.
  *
  * <p>Replays: delivery is at least once, so a sink may see an envelope again after a crash. Each envelope carries

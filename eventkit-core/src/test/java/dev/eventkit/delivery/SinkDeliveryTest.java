@@ -133,6 +133,8 @@ class SinkDeliveryTest {
       p.collect(Envelopes.tracks("h", 1)).join();
       assertThat(flushed(p, Duration.ofMillis(300))).isFalse();
       assertThat(p.status().sinks().get(0).lagEvents()).isEqualTo(1);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+          .until(() -> p.status().sinks().get(0).heldEvents() == 1);
       sink.setPoison(e -> false);
       sink.awaitIds(List.of("h0"), Duration.ofSeconds(5));
       assertThat(flushed(p, Duration.ofSeconds(5))).isTrue();

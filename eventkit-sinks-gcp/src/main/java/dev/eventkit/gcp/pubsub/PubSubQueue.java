@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -184,8 +185,8 @@ public final class PubSubQueue implements Queue {
   }
 
   /**
-   * Waits until the publisher's cursor reached {@code sequence}: from then on those events are in Pub/Sub's
-   * keeping. A worker-only queue reads no log and returns true at once.
+   * Completes once the publisher's cursor is saved at {@code sequence}: from then on those events are in Pub/Sub's
+   * keeping. A worker-only queue reads no log and completes at once.
    */
   @Override
   public CompletableFuture<Void> drain(long sequence) {
