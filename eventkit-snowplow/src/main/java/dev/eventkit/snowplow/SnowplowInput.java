@@ -214,7 +214,14 @@ public final class SnowplowInput implements Input {
   private Intake readBody(HttpRequest request, RequestFacts facts) {
     JsonBody body = JsonBody.parse(request.body());
     if (body.isRejected()) {
-      return wholeBody(request, facts, null, ProtocolViolation.body(null, body.rejection().message()));
+      ProtocolViolation v = ProtocolViolation.body(null, body.rejection().message());
+      Intake kept = wholeBody(request, facts, null, v);
+      if (JsonBody.MALFORMED_UTF8.equals(body.rejection().code())) {
+        // Kept as a failed event like any protocol violation, but answered as every JSON route answers bytes
+        // that are not UTF-8.
+        return Intake.rejectedKeeping(body.rejection(), kept.envelopes());
+      }
+      return kept;
     }
     JsonNode root = WellFormedText.of(body.node());
     JsonNode schema = root.isObject() ? root.get("schema") : null;

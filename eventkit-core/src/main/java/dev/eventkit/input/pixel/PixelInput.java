@@ -10,6 +10,7 @@ import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
+import dev.eventkit.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
@@ -167,11 +168,15 @@ public final class PixelInput implements Input {
     while (s.endsWith("=")) {
       s = s.substring(0, s.length() - 1);
     }
+    byte[] bytes;
     try {
-      return Json.mapper().readTree(Base64.getUrlDecoder().decode(s));
-    } catch (IllegalArgumentException | java.io.IOException e) {
+      bytes = Base64.getUrlDecoder().decode(s);
+    } catch (IllegalArgumentException e) {
       return null;
     }
+    // As a body would be: strict UTF-8, one JSON value.
+    JsonBody parsed = JsonBody.parse(bytes);
+    return parsed.isRejected() ? null : parsed.node();
   }
 
   private boolean redirectAllowed(String target) {
