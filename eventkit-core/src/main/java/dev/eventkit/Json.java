@@ -5,11 +5,14 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * The project's one shared Jackson mapper, configured once: strict about duplicate keys and trailing tokens, and
- * bounded in nesting depth so that a hostile body cannot exhaust the stack.
+ * bounded in nesting depth so that a hostile body cannot exhaust the stack. Numbers are read exactly (integers as
+ * int, long or BigInteger, anything else as BigDecimal) and written back with the same value: {@code 1e400} as
+ * {@code 1E+400}, {@code 0.1000000000000000000001} unchanged.
  *
  * <p>Thread-safe. {@link #read} throws {@link IllegalArgumentException} for text that is not JSON; callers on the
  * request path parse with {@link #mapper()} themselves to turn the error into a rejection.
@@ -20,6 +23,10 @@ public final class Json {
   public static final int MAX_NESTING_DEPTH = 200;
 
   private static final ObjectMapper MAPPER = JsonMapper.builder()
+      // Numbers keep the value the client sent: a fraction or exponent is read as BigDecimal (a double turned 1e400
+      // into "Infinity" and cut decimals to 17 digits), and its trailing zeros stay (1.10 is not rewritten 1.1).
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
