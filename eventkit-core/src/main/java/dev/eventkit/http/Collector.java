@@ -2,6 +2,7 @@ package dev.eventkit.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eventkit.Envelope;
 import dev.eventkit.Json;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineStatus;
@@ -34,9 +35,12 @@ import org.slf4j.LoggerFactory;
  * preflights.
  *
  * <p>Thread-safe; one instance serves every request thread. Failure modes, all as JSON bodies without stack
- * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, unsupported media
- * type or content encoding 415, bad input 400 (from the input), log full or pipeline not accepting 503 with
- * {@code Retry-After}. Only a bug in an input yields a 500, with a generic body.
+ * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, more query parameters
+ * than allowed 400, unsupported media type or content encoding 415, bad input 400 (from the input), log full or
+ * pipeline not accepting 503 with {@code Retry-After}. Only a bug in an input yields a 500, with a generic body.
+ *
+ * <p>Header values that envelopes keep are bounded (see {@link TruncatedValues}): a longer user agent or forwarded
+ * client address is cut, and the cut recorded in each envelope of the request.
  */
 public final class Collector {
 
@@ -44,6 +48,7 @@ public final class Collector {
 
   private final Pipeline pipeline;
   private final int maxBodyBytes;
+  private final int maxQueryParameters;
   private final boolean trustForwardedHeaders;
   private final String healthPath;
   private final Clock clock;
@@ -57,6 +62,7 @@ public final class Collector {
   private Collector(Builder b) {
     this.pipeline = b.pipeline;
     this.maxBodyBytes = b.maxBodyBytes;
+    this.maxQueryParameters = b.maxQueryParameters;
     this.trustForwardedHeaders = b.trustForwardedHeaders;
     this.healthPath = b.healthPath;
     this.clock = b.clock;
@@ -140,6 +146,10 @@ public final class Collector {
     if (match == null) {
       return done(methodNotAllowed(String.join(", ", allowed)));
     }
+    if (countParameters(request.rawQuery()) > maxQueryParameters) {
+      return done(Rejection.badRequest("too_many_parameters",
+          "a request takes at most " + maxQueryParameters + " query parameters", null).toResponse());
+    }
     byte[] body = request.body();
     if (body.length > maxBodyBytes) {
       return done(tooLarge());
@@ -170,16 +180,54 @@ public final class Collector {
       request = HttpRequest.builder(request.method(), request.path()).rawQuery(request.rawQuery())
           .headers(request.headers()).remoteAddress(request.remoteAddress()).body(body).build();
     }
-    RequestContext context = new RequestContext(route, match.params, clock.instant(), clientIp(request),
-        request.header("User-Agent"), pipeline.collectorInfo());
+    // Header values kept in envelopes are bounded so that no header can push an event past the size cap.
+    List<String> cut = new ArrayList<>(2);
+    String userAgent = request.header("User-Agent");
+    if (userAgent != null && userAgent.length() > TruncatedValues.MAX_USER_AGENT) {
+      userAgent = TruncatedValues.cut(userAgent, TruncatedValues.MAX_USER_AGENT);
+      cut.add("userAgent");
+    }
+    String clientIp = clientIp(request);
+    if (clientIp != null && clientIp.length() > TruncatedValues.MAX_CLIENT_IP) {
+      clientIp = TruncatedValues.cut(clientIp, TruncatedValues.MAX_CLIENT_IP);
+      cut.add("clientIp");
+    }
+    RequestContext context = new RequestContext(route, match.params, clock.instant(), clientIp, userAgent,
+        pipeline.collectorInfo());
     Input input = match.bound.input;
-    Intake intake = input.read(request, context);
+    Intake read = input.read(request, context);
+    if (!cut.isEmpty() && !read.envelopes().isEmpty()) {
+      List<Envelope> marked = new ArrayList<>(read.envelopes().size());
+      read.envelopes().forEach(e -> marked.add(TruncatedValues.mark(e, cut)));
+      read = read.withEnvelopes(marked);
+    }
+    Intake intake = read;
     countRejections(intake);
     if (intake.envelopes().isEmpty()) {
       return done(input.respond(intake, context));
     }
     return pipeline.collect(intake.envelopes()).handle((v, error) ->
         error == null ? input.respond(intake, context) : appendFailed(error));
+  }
+
+  /** How many non-empty {@code name[=value]} pairs a raw query holds, without decoding it. */
+  private static int countParameters(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return 0;
+    }
+    int count = 0;
+    int start = 0;
+    while (start <= rawQuery.length()) {
+      int end = rawQuery.indexOf('&', start);
+      if (end < 0) {
+        end = rawQuery.length();
+      }
+      if (end > start) {
+        count++;
+      }
+      start = end + 1;
+    }
+    return count;
   }
 
   private void countRejections(Intake intake) {
@@ -323,12 +371,13 @@ public final class Collector {
   }
 
   /**
-   * Configures a {@link Collector}; not thread-safe. Defaults: 1 MiB body limit, forwarded headers not trusted,
-   * health at {@code /health}.
+   * Configures a {@link Collector}; not thread-safe. Defaults: 1 MiB body limit, 500 query parameters,
+   * forwarded headers not trusted, health at {@code /health}.
    */
   public static final class Builder {
     private final Pipeline pipeline;
     private int maxBodyBytes = 1024 * 1024;
+    private int maxQueryParameters = 500;
     private boolean trustForwardedHeaders;
     private String healthPath = "/health";
     private Clock clock = Clock.systemUTC();
@@ -340,6 +389,15 @@ public final class Collector {
 
     public Builder maxBodyBytes(int bytes) {
       this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The most query parameters a request may carry; more is answered 400 {@code too_many_parameters} before any
+     * input reads the request (each parameter may become an attribute of every event of the request).
+     */
+    public Builder maxQueryParameters(int max) {
+      this.maxQueryParameters = max;
       return this;
     }
 
@@ -368,6 +426,9 @@ public final class Collector {
     public Collector build() {
       if (maxBodyBytes < 1) {
         throw new IllegalArgumentException("maxBodyBytes must be positive");
+      }
+      if (maxQueryParameters < 1) {
+        throw new IllegalArgumentException("maxQueryParameters must be positive");
       }
       if (!healthPath.startsWith("/")) {
         throw new IllegalArgumentException("healthPath must start with '/'");

@@ -14,6 +14,7 @@ import dev.eventkit.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
+import dev.eventkit.http.TruncatedValues;
 import dev.eventkit.schema.SchemaUri;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -38,7 +39,8 @@ import java.util.Objects;
  * redirect. Otherwise the answer is a 1×1 transparent GIF that caches nowhere.
  *
  * <p>The schema is the one mapped to the pixel's name, or the default, or none. The envelope records the name in
- * attribute {@code pixel} and the {@code Referer} in {@code referer}. Bad input is answered with a JSON 4xx (not a
+ * attribute {@code pixel} and the {@code Referer} in {@code referer} (cut to {@link TruncatedValues#MAX_REFERER}
+ * characters, the cut recorded). Bad input is answered with a JSON 4xx (not a
  * GIF). Immutable and thread-safe.
  */
 public final class PixelInput implements Input {
@@ -135,8 +137,11 @@ public final class PixelInput implements Input {
     Envelope.Builder b = context.envelope(PROTOCOL).stream(stream).schema(schema).payload(payload)
         .attribute("pixel", name);
     String referer = request.header("Referer");
-    if (referer != null && referer.length() <= 2048) {
-      b.attribute("referer", referer);
+    if (referer != null) {
+      b.attribute("referer", TruncatedValues.cut(referer, TruncatedValues.MAX_REFERER));
+      if (referer.length() > TruncatedValues.MAX_REFERER) {
+        b.attribute(TruncatedValues.ATTRIBUTE, "referer");
+      }
     }
     List<String> redirect = query.get(redirectParameter);
     if (redirect != null) {
