@@ -2,7 +2,6 @@ package dev.eventkit.snowplow;
 
 import dev.eventkit.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.Envelope;
 import dev.eventkit.Json;
@@ -423,10 +422,8 @@ public final class SnowplowInput implements Input {
       body.set("error", intake.rejection().errorJson());
     } else {
       body.set("error", intake.rejected().get(0).rejection().errorJson());
-      ArrayNode list = body.putArray("rejected");
-      for (ItemRejection r : intake.rejected()) {
-        list.add(r.rejection().errorJson().put("index", r.index()));
-      }
+      body.put("rejectedCount", intake.rejected().size());
+      body.set("rejected", ItemRejection.listJson(intake.rejected()));
     }
     return HttpResponse.json(400, body);
   }

@@ -219,6 +219,25 @@ class ProtocolViolationTest {
   }
 
   @Test
+  void aBatchOfManyBadEventsIsAnsweredWithTheFirstHundredAndTheTotals() throws Exception {
+    try (TestCollector collector = TestCollector.start(SnowplowInput.create())) {
+      int n = 5_000;
+      String[] items = new String[n + 1];
+      items[0] = GOOD_ITEM;
+      java.util.Arrays.fill(items, 1, n + 1, "{}");
+      HttpResponse<byte[]> response = collector.post(SnowplowInput.TP2_PATH, tp2(items));
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(response.body().length).isLessThan(16 * 1024);
+      JsonNode body = Json.read(new String(response.body(), StandardCharsets.UTF_8));
+      assertThat(body.path("accepted").asInt()).isEqualTo(1);
+      assertThat(body.path("failed").asInt()).isEqualTo(n);
+      assertThat(body.path("rejectedCount").asInt()).isEqualTo(n);
+      assertThat(body.path("rejected")).hasSize(100);
+      assertThat(body.path("rejected").get(0).path("index").asInt()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aMixedBatchKeepsTheGoodEventsAndAnswers400NamingTheBadOnes() throws Exception {
     try (TestCollector collector = TestCollector.start(SnowplowInput.create())) {
       String bad = "{\"e\":\"se\",\"tv\":\"t\",\"p\":\"web\",\"se_ca\":\"c\",\"se_ac\":\"a\",\"se_va\":\"lots\"}";
