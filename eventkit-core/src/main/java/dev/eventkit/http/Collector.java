@@ -3,10 +3,12 @@ package dev.eventkit.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.Envelope;
+import dev.eventkit.EnvelopeCodec;
 import dev.eventkit.Json;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineStatus;
 import dev.eventkit.buffer.BufferFullException;
+import dev.eventkit.buffer.RingBufferStats;
 import dev.eventkit.delivery.SinkState;
 import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.metrics.CountingMetrics;
@@ -36,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; one instance serves every request thread. Failure modes, all as JSON bodies without stack
  * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, more query parameters
- * than allowed 400, unsupported media type or content encoding 415, bad input 400 (from the input), log full or
- * pipeline not accepting 503 with {@code Retry-After}. Only a bug in an input yields a 500, with a generic body.
+ * than allowed 400, unsupported media type or content encoding 415, bad input 400 (from the input), a batch
+ * larger than the log's whole capacity 413 {@code batch_exceeds_capacity}, log full or pipeline not accepting 503
+ * with {@code Retry-After}. Only a bug in an input yields a 500, with a generic body.
  *
  * <p>Header values that envelopes keep are bounded (see {@link TruncatedValues}): a longer user agent or forwarded
  * client address is cut, and the cut recorded in each envelope of the request.
@@ -207,7 +210,7 @@ public final class Collector {
       return done(input.respond(intake, context));
     }
     return pipeline.collect(intake.envelopes()).handle((v, error) ->
-        error == null ? input.respond(intake, context) : appendFailed(error));
+        error == null ? input.respond(intake, context) : appendFailed(error, intake.envelopes()));
   }
 
   /** How many non-empty {@code name[=value]} pairs a raw query holds, without decoding it. */
@@ -267,8 +270,14 @@ public final class Collector {
     }
   }
 
-  private HttpResponse appendFailed(Throwable error) {
+  private HttpResponse appendFailed(Throwable error, List<Envelope> batch) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof BufferFullException && exceedsCapacity(batch)) {
+      // Retrying cannot help: the client must send fewer events per request.
+      pipeline.metrics().rejected("batch_exceeds_capacity", 1);
+      return new Rejection(413, "batch_exceeds_capacity", "the batch is larger than the collector's log can "
+          + "ever hold; send fewer or smaller events per request", null).toResponse();
+    }
     if (cause instanceof BufferFullException) {
       pipeline.metrics().rejected("buffer_full", 1);
       long seconds = Math.max(1, ((BufferFullException) cause).retryAfter().toSeconds());
@@ -282,6 +291,30 @@ public final class Collector {
     LOG.error("events could not be made durable: {}", cause.toString());
     return new Rejection(503, "storage_unavailable", "events could not be stored; retry later", null)
         .toResponse().withHeader("Retry-After", "5");
+  }
+
+  /**
+   * Whether {@code batch} alone is more than the log's whole capacity, in events or in encoded bytes, so that it
+   * could not be appended even to an empty log. The bytes are those of the envelopes before validation adds its
+   * outcome, a lower bound of what the log counts: a batch just under the byte capacity is left a 503. Called only
+   * after the log refused a batch.
+   */
+  private boolean exceedsCapacity(List<Envelope> batch) {
+    RingBufferStats log = pipeline.status().log();
+    if (batch.size() > log.capacityEvents()) {
+      return true;
+    }
+    if (log.capacityBytes() == Long.MAX_VALUE) {
+      return false;
+    }
+    long bytes = 0;
+    for (Envelope e : batch) {
+      bytes += EnvelopeCodec.encode(e).length;
+      if (bytes > log.capacityBytes()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private HttpResponse health() {
