@@ -8,6 +8,7 @@ import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.testing.ControllableSink;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +38,7 @@ class BatchCapacityTest {
     sink.setDown(true);
     try (Pipeline p = Pipeline.builder()
         .ringBuffer(new InMemoryRingBuffer(RetentionPolicy.builder().capacityEvents(1_000).build()))
-        .sink(sink).build().start()) {
+        .sink(sink).shutdownTimeout(Duration.ofMillis(100)).build().start()) {
       Collector collector = Collector.builder(p).maxBodyBytes(4 * 1024 * 1024).build();
 
       HttpResponse tooBig = post(collector, batch(1_001, 0));
@@ -62,7 +63,7 @@ class BatchCapacityTest {
     sink.setDown(true);
     try (Pipeline p = Pipeline.builder()
         .ringBuffer(new InMemoryRingBuffer(RetentionPolicy.builder().capacityBytes(100_000).build()))
-        .sink(sink).build().start()) {
+        .sink(sink).shutdownTimeout(Duration.ofMillis(100)).build().start()) {
       Collector collector = Collector.create(p);
       HttpResponse tooBig = post(collector, batch(200, 1_000));
       assertThat(tooBig.status()).isEqualTo(413);
