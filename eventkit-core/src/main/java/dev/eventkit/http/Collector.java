@@ -2,8 +2,11 @@ package dev.eventkit.http;
 
 import dev.eventkit.health.HealthCheck;
 import dev.eventkit.internal.json.Json;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.BufferFullException;
+import dev.eventkit.buffer.RingBufferStats;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,9 +34,13 @@ import org.slf4j.LoggerFactory;
  * {@link #handle}.
  *
  * <p>Thread-safe; one instance serves every request thread. Failure modes, all as JSON bodies without stack
- * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, unsupported media
- * type or content encoding 415, bad input 400 (from the input), log full or pipeline not accepting 503 with
- * {@code Retry-After}. Only a bug in an input yields a 500, with a generic body.
+ * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, more query parameters
+ * than allowed 400, unsupported media type or content encoding 415, bad input 400 (from the input), a batch
+ * larger than the log's whole capacity 413 {@code batch_exceeds_capacity}, log full or pipeline not accepting 503
+ * with {@code Retry-After}. Only a bug in an input yields a 500, with a generic body.
+ *
+ * <p>Header values that envelopes keep are bounded (see {@link TruncatedValues}): a longer user agent or forwarded
+ * client address is cut, and the cut recorded in each envelope of the request.
  */
 public final class Collector {
 
@@ -41,6 +48,7 @@ public final class Collector {
 
   private final Pipeline pipeline;
   private final int maxBodyBytes;
+  private final int maxQueryParameters;
   private final boolean trustForwardedHeaders;
   private final Clock clock;
   private final List<Bound> routes;
@@ -54,6 +62,7 @@ public final class Collector {
   private Collector(Builder b) {
     this.pipeline = b.pipeline;
     this.maxBodyBytes = b.maxBodyBytes;
+    this.maxQueryParameters = b.maxQueryParameters;
     this.trustForwardedHeaders = b.trustForwardedHeaders;
     this.clock = b.clock;
     this.healthChecks = Map.copyOf(b.healthChecks);
@@ -143,6 +152,10 @@ public final class Collector {
     if (match == null) {
       return done(methodNotAllowed(String.join(", ", allowed)));
     }
+    if (countParameters(request.rawQuery()) > maxQueryParameters) {
+      return done(Rejection.badRequest("too_many_parameters",
+          "a request takes at most " + maxQueryParameters + " query parameters", null).toResponse());
+    }
     if (match.bound.endpoint != null) {
       RequestContext context = new RequestContext(match.bound.route, match.params, clock.instant(),
           clientIp(request), request.header("User-Agent"), pipeline.collectorInfo());
@@ -178,16 +191,54 @@ public final class Collector {
       request = HttpRequest.builder(request.method(), request.path()).rawQuery(request.rawQuery())
           .headers(request.headers()).remoteAddress(request.remoteAddress()).body(body).build();
     }
-    RequestContext context = new RequestContext(route, match.params, clock.instant(), clientIp(request),
-        request.header("User-Agent"), pipeline.collectorInfo());
+    // Header values kept in envelopes are bounded so that no header can push an event past the size cap.
+    List<String> cut = new ArrayList<>(2);
+    String userAgent = request.header("User-Agent");
+    if (userAgent != null && userAgent.length() > TruncatedValues.MAX_USER_AGENT) {
+      userAgent = TruncatedValues.cut(userAgent, TruncatedValues.MAX_USER_AGENT);
+      cut.add("userAgent");
+    }
+    String clientIp = clientIp(request);
+    if (clientIp != null && clientIp.length() > TruncatedValues.MAX_CLIENT_IP) {
+      clientIp = TruncatedValues.cut(clientIp, TruncatedValues.MAX_CLIENT_IP);
+      cut.add("clientIp");
+    }
+    RequestContext context = new RequestContext(route, match.params, clock.instant(), clientIp, userAgent,
+        pipeline.collectorInfo());
     Input input = match.bound.input;
-    Intake intake = input.read(request, context);
+    Intake read = input.read(request, context);
+    if (!cut.isEmpty() && !read.envelopes().isEmpty()) {
+      List<Envelope> marked = new ArrayList<>(read.envelopes().size());
+      read.envelopes().forEach(e -> marked.add(TruncatedValues.mark(e, cut)));
+      read = read.withEnvelopes(marked);
+    }
+    Intake intake = read;
     countRejections(intake);
     if (intake.envelopes().isEmpty()) {
       return done(input.respond(intake, context));
     }
     return pipeline.collect(intake.envelopes()).handle((v, error) ->
-        error == null ? input.respond(intake, context) : appendFailed(error));
+        error == null ? input.respond(intake, context) : appendFailed(error, intake.envelopes()));
+  }
+
+  /** How many non-empty {@code name[=value]} pairs a raw query holds, without decoding it. */
+  private static int countParameters(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return 0;
+    }
+    int count = 0;
+    int start = 0;
+    while (start <= rawQuery.length()) {
+      int end = rawQuery.indexOf('&', start);
+      if (end < 0) {
+        end = rawQuery.length();
+      }
+      if (end > start) {
+        count++;
+      }
+      start = end + 1;
+    }
+    return count;
   }
 
   private void countRejections(Intake intake) {
@@ -227,8 +278,14 @@ public final class Collector {
     }
   }
 
-  private HttpResponse appendFailed(Throwable error) {
+  private HttpResponse appendFailed(Throwable error, List<Envelope> batch) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof BufferFullException && exceedsCapacity(batch)) {
+      // Retrying cannot help: the client must send fewer events per request.
+      pipeline.metrics().rejected("batch_exceeds_capacity", 1);
+      return new Rejection(413, "batch_exceeds_capacity", "the batch is larger than the collector's log can "
+          + "ever hold; send fewer or smaller events per request", null).toResponse();
+    }
     if (cause instanceof BufferFullException) {
       pipeline.metrics().rejected("buffer_full", 1);
       long seconds = Math.max(1, ((BufferFullException) cause).retryAfter().toSeconds());
@@ -242,6 +299,30 @@ public final class Collector {
     LOG.error("events could not be made durable: {}", cause.toString());
     return new Rejection(503, "storage_unavailable", "events could not be stored; retry later", null)
         .toResponse().withHeader("Retry-After", "5");
+  }
+
+  /**
+   * Whether {@code batch} alone is more than the log's whole capacity, in events or in encoded bytes, so that it
+   * could not be appended even to an empty log. The bytes are those of the envelopes before validation adds its
+   * outcome, a lower bound of what the log counts: a batch just under the byte capacity is left a 503. Called only
+   * after the log refused a batch.
+   */
+  private boolean exceedsCapacity(List<Envelope> batch) {
+    RingBufferStats log = pipeline.status().log();
+    if (batch.size() > log.capacityEvents()) {
+      return true;
+    }
+    if (log.capacityBytes() == Long.MAX_VALUE) {
+      return false;
+    }
+    long bytes = 0;
+    for (Envelope e : batch) {
+      bytes += EnvelopeCodec.encode(e).length;
+      if (bytes > log.capacityBytes()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static HttpResponse methodNotAllowed(String allow) {
@@ -274,11 +355,13 @@ public final class Collector {
 
   /**
    * Configures a {@link Collector}; not thread-safe. Required: one {@link #input input} or more. Defaults: no
-   * endpoints besides health at {@code /health}, 1 MiB body limit, forwarded headers not trusted.
+   * endpoints besides health at {@code /health}, 1 MiB body limit, 500 query parameters, forwarded headers not
+   * trusted.
    */
   public static final class Builder {
     private final Pipeline pipeline;
     private int maxBodyBytes = 1024 * 1024;
+    private int maxQueryParameters = 500;
     private boolean trustForwardedHeaders;
     private String healthPath = "/health";
     private Clock clock = Clock.systemUTC();
@@ -305,6 +388,15 @@ public final class Collector {
     /** The largest request body accepted, after decompression; 1 MiB by default. */
     public Builder maxBodyBytes(int bytes) {
       this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The most query parameters a request may carry; more is answered 400 {@code too_many_parameters} before any
+     * input reads the request (each parameter may become an attribute of every event of the request).
+     */
+    public Builder maxQueryParameters(int max) {
+      this.maxQueryParameters = max;
       return this;
     }
 
@@ -342,6 +434,9 @@ public final class Collector {
       }
       if (maxBodyBytes < 1) {
         throw new IllegalArgumentException("maxBodyBytes must be positive");
+      }
+      if (maxQueryParameters < 1) {
+        throw new IllegalArgumentException("maxQueryParameters must be positive");
       }
       if (!healthPath.startsWith("/")) {
         throw new IllegalArgumentException("healthPath must start with '/'");

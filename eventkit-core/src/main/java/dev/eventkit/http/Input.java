@@ -1,6 +1,5 @@
 package dev.eventkit.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.internal.json.Json;
 
@@ -22,8 +21,9 @@ public interface Input {
 
   /**
    * The answer once the intake's envelopes are durable. The default: the intake's rejection if it has one; 202
-   * {@code {"status":"accepted"}} when everything was accepted; 202 with {@code "status":"partial"} and the
-   * refused events listed when some were; 400 listing them when none was accepted.
+   * {@code {"status":"accepted"}} when everything was accepted; 202 with {@code "status":"partial"}, the number
+   * of refused events ({@code rejectedCount}) and the first {@value ItemRejection#MAX_LISTED} of them listed
+   * ({@code rejected}) when some were; 400 with the same when none was accepted.
    */
   default HttpResponse respond(Intake intake, RequestContext context) {
     if (intake.rejection() != null) {
@@ -38,12 +38,8 @@ public interface Input {
     boolean none = intake.envelopes().isEmpty();
     body.put("status", none ? "rejected" : "partial");
     body.put("accepted", intake.envelopes().size());
-    ArrayNode errors = body.putArray("rejected");
-    for (ItemRejection r : intake.rejected()) {
-      ObjectNode e = r.rejection().errorJson();
-      e.put("index", r.index());
-      errors.add(e);
-    }
+    body.put("rejectedCount", intake.rejected().size());
+    body.set("rejected", ItemRejection.listJson(intake.rejected()));
     if (none && intake.rejected().size() == 1) {
       body.set("error", intake.rejected().get(0).rejection().errorJson());
     }

@@ -39,6 +39,11 @@ public final class Intake {
     return new Intake(failedEvents, List.of(), Objects.requireNonNull(rejection, "rejection"));
   }
 
+  /** The same intake with other envelopes (the collector's additions to each, such as attributes). */
+  Intake withEnvelopes(List<Envelope> replaced) {
+    return new Intake(replaced, rejected, rejection);
+  }
+
   public List<Envelope> envelopes() {
     return envelopes;
   }

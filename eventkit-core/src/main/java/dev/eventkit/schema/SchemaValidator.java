@@ -24,7 +24,9 @@ import java.util.Set;
  * <p>Outcomes:
  *
  * <ul>
- *   <li>larger than {@code maxEventBytes} (payload plus contexts, UTF-8) or nested deeper than {@code maxDepth}:
+ *   <li>larger than {@code maxEventBytes} (everything the envelope stores that the request determines: id,
+ *       stream, schema, payload, contexts, client address, user agent and attributes, in UTF-8) or nested deeper
+ *       than {@code maxDepth}:
  *       {@code size_violation}, nothing else checked;
  *   <li>a malformed schema URI: {@code protocol_violation}; a schema no source holds, or that cannot be fetched:
  *       {@code schema_not_found}; a schema that is not usable JSON Schema: {@code schema_invalid}; data that does
@@ -79,14 +81,11 @@ public final class SchemaValidator implements Validator {
 
   @Override
   public Validation validate(Envelope envelope) {
-    long bytes = utf8Length(envelope.payloadJson(), maxEventBytes);
-    for (Entity c : envelope.contexts()) {
-      bytes += utf8Length(c.dataJson(), maxEventBytes);
-    }
-    if (bytes > maxEventBytes) {
+    if (storedBytes(envelope) > maxEventBytes) {
       return Validation.invalid(ValidationError.SIZE_VIOLATION,
           "the event is larger than " + maxEventBytes + " bytes",
-          List.of(new Violation("", "maxEventBytes", "payload and contexts exceed " + maxEventBytes + " bytes")));
+          List.of(new Violation("", "maxEventBytes", "what the event stores (payload, contexts, attributes, client "
+              + "address and agent) exceeds " + maxEventBytes + " bytes")));
     }
     JsonNode payload = envelope.payload();
     if (depth(payload) > maxDepth) {
@@ -239,6 +238,30 @@ public final class SchemaValidator implements Validator {
   }
 
   /** UTF-8 length of {@code s}, stopping early once it is past {@code limit}. */
+  /**
+   * The UTF-8 size of everything an envelope stores that the request determines: id, stream, schema, payload,
+   * contexts, client address, user agent and attributes (keys and values). Counting stops soon after the limit.
+   */
+  private long storedBytes(Envelope e) {
+    long bytes = 0;
+    for (String s : new String[] {e.id(), e.stream(), e.schema(), e.payloadJson(), e.clientIp(), e.userAgent()}) {
+      bytes += s == null ? 0 : utf8Length(s, maxEventBytes);
+    }
+    for (Entity c : e.contexts()) {
+      bytes += utf8Length(c.schema(), maxEventBytes) + utf8Length(c.dataJson(), maxEventBytes);
+      if (bytes > maxEventBytes) {
+        return bytes;
+      }
+    }
+    for (Map.Entry<String, String> a : e.attributes().entrySet()) {
+      bytes += utf8Length(a.getKey(), maxEventBytes) + utf8Length(a.getValue(), maxEventBytes);
+      if (bytes > maxEventBytes) {
+        return bytes;
+      }
+    }
+    return bytes;
+  }
+
   static long utf8Length(String s, long limit) {
     long n = 0;
     for (int i = 0; i < s.length() && n <= limit; i++) {
@@ -297,8 +320,8 @@ public final class SchemaValidator implements Validator {
   }
 
   /**
-   * Configures a {@link SchemaValidator}; not thread-safe. Defaults: depth 40, 256 KiB per event (payload plus
-   * contexts), 100 violations kept per event, no event-name mappings. {@link #build()} throws
+   * Configures a {@link SchemaValidator}; not thread-safe. Defaults: depth 40, 256 KiB per event (all it stores,
+   * attributes and headers included), 100 violations kept per event, no event-name mappings. {@link #build()} throws
    * {@link IllegalArgumentException} for non-positive limits.
    */
   public static final class Builder {
@@ -318,7 +341,10 @@ public final class SchemaValidator implements Validator {
       return this;
     }
 
-    /** The largest event (payload plus contexts, UTF-8 bytes) validated; larger ones are size violations. */
+    /**
+     * The largest event (UTF-8 bytes of what the envelope stores: payload, contexts, attributes, id, stream,
+     * schema, client address and agent) validated; larger ones are size violations.
+     */
     public Builder maxEventBytes(int bytes) {
       this.maxEventBytes = bytes;
       return this;

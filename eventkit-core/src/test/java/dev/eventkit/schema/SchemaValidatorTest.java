@@ -190,7 +190,9 @@ class SchemaValidatorTest {
 
   @Test
   void depthAndSizeLimitsAreSizeViolations() {
-    SchemaValidator strict = SchemaValidator.builder(registry).maxDepth(3).maxEventBytes(64).build();
+    // The size counts all the envelope stores: here a 36-char id, "default" and the 36-char schema URI (79 bytes)
+    // besides the payload, and a context's schema URI besides its data.
+    SchemaValidator strict = SchemaValidator.builder(registry).maxDepth(3).maxEventBytes(160).build();
     String uri = "iglu:com.acme/user/jsonschema/1-0-0";
     assertThat(strict.validate(event(uri, "{\"id\":\"x\",\"n\":{\"m\":{}}}")).status())
         .isEqualTo(Validation.Status.VALID);
@@ -200,7 +202,7 @@ class SchemaValidatorTest {
     Validation deepContext = strict.validate(event(uri, "{\"id\":\"x\"}", new Entity(uri, "[[[[1]]]]")));
     assertThat(pointers(deepContext)).containsExactly("/contexts/0/data");
 
-    String big = "{\"id\":\"" + "é".repeat(30) + "\"}"; // 38 chars, 68 UTF-8 bytes
+    String big = "{\"id\":\"" + "é".repeat(50) + "\"}"; // 58 chars, 108 UTF-8 bytes: 187 with the rest
     Validation large = strict.validate(event(uri, big));
     assertThat(large.error()).isEqualTo(ValidationError.SIZE_VIOLATION);
     assertThat(large.violations().get(0).keyword()).isEqualTo("maxEventBytes");

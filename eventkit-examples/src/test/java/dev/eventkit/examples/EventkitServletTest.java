@@ -7,6 +7,8 @@ import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.http.Collector;
+import dev.eventkit.input.pixel.PixelInput;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.InMemorySink;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +38,8 @@ class EventkitServletTest {
   @BeforeEach
   void start() throws Exception {
     sink = new InMemorySink("memory");
-    pipeline = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(dir.resolve("wal.db"))).sink(sink).build().start();
+    pipeline = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(dir.resolve("wal.db"))).sink(sink)
+        .build().start();
     tomcat = new Tomcat();
     tomcat.setBaseDir(dir.resolve("tomcat").toString());
     tomcat.setHostname("127.0.0.1");
@@ -44,7 +47,7 @@ class EventkitServletTest {
     tomcat.getConnector().setProperty("address", "127.0.0.1");
     Context context = tomcat.addContext("", dir.toString());
     Wrapper w = Tomcat.addServlet(context, "eventkit",
-        new EventkitServlet(Collector.builder(pipeline).input(SegmentInput.create()).maxBodyBytes(2048).build()));
+        new EventkitServlet(Collector.builder(pipeline).input(SegmentInput.create()).input(PixelInput.create()).maxBodyBytes(2048).build()));
     w.setAsyncSupported(true);
     context.addServletMappingDecoded("/*", "eventkit");
     tomcat.start();
@@ -85,5 +88,22 @@ class EventkitServletTest {
     HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
         + tomcat.getConnector().getLocalPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aStrayPercentInTheQueryReachesTheCollectorAndIsKeptLiterally() throws Exception {
+    // The JDK's own server answers this request line with HTML before any handler runs; a servlet container
+    // passes the raw query through, and the collector decodes it leniently.
+    String response;
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", tomcat.getConnector().getLocalPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(("GET /pixel/open?page=100%&off=50%25%20off% HTTP/1.1\r\nHost: x\r\n"
+          + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      response = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+    assertThat(response).startsWith("HTTP/1.1 200").contains("image/gif");
+    Envelope e = sink.awaitCount(1, Duration.ofSeconds(5)).get(0);
+    assertThat(e.payload().get("page").asText()).isEqualTo("100%");
+    assertThat(e.payload().get("off").asText()).isEqualTo("50% off%");
   }
 }

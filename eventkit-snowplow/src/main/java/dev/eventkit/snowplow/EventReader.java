@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Entity;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.internal.json.Json;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -329,11 +330,13 @@ final class EventReader {
       switch (f.kind) {
         case TEXT -> payload.put(f.name, v);
         case DECIMAL -> {
-          Double d = v.length() <= 64 && DECIMAL.matcher(v).matches() ? Double.valueOf(v) : null;
-          if (d == null || d.isInfinite() || d.isNaN()) {
-            violations.add(ProtocolViolation.parameter(f.param, "parameter '" + f.param + "' must be a number"));
+          // Kept exactly as sent (as BigDecimal, not double: 0.1000000000000000000001 stays so); values beyond a
+          // double's range are refused, since Snowplow's canonical event types these fields as doubles.
+          boolean ok = v.length() <= 64 && DECIMAL.matcher(v).matches() && Double.isFinite(Double.parseDouble(v));
+          if (ok) {
+            payload.put(f.name, new BigDecimal(v));
           } else {
-            payload.put(f.name, d);
+            violations.add(ProtocolViolation.parameter(f.param, "parameter '" + f.param + "' must be a number"));
           }
         }
         case INTEGER -> {

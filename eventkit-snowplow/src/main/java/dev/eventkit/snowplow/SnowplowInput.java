@@ -3,7 +3,6 @@ package dev.eventkit.snowplow;
 import dev.eventkit.internal.text.WellFormedText;
 import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.internal.json.Json;
@@ -215,7 +214,14 @@ public final class SnowplowInput implements Input {
   private Intake readBody(HttpRequest request, RequestFacts facts) {
     JsonBody body = JsonBody.parse(request.body());
     if (body.isRejected()) {
-      return wholeBody(request, facts, null, ProtocolViolation.body(null, body.rejection().message()));
+      ProtocolViolation v = ProtocolViolation.body(null, body.rejection().message());
+      Intake kept = wholeBody(request, facts, null, v);
+      if (JsonBody.MALFORMED_UTF8.equals(body.rejection().code())) {
+        // Kept as a failed event like any protocol violation, but answered as every JSON route answers bytes
+        // that are not UTF-8.
+        return Intake.rejectedKeeping(body.rejection(), kept.envelopes());
+      }
+      return kept;
     }
     JsonNode root = WellFormedText.of(body.node());
     JsonNode schema = root.isObject() ? root.get("schema") : null;
@@ -417,10 +423,8 @@ public final class SnowplowInput implements Input {
       body.set("error", intake.rejection().errorJson());
     } else {
       body.set("error", intake.rejected().get(0).rejection().errorJson());
-      ArrayNode list = body.putArray("rejected");
-      for (ItemRejection r : intake.rejected()) {
-        list.add(r.rejection().errorJson().put("index", r.index()));
-      }
+      body.put("rejectedCount", intake.rejected().size());
+      body.set("rejected", ItemRejection.listJson(intake.rejected()));
     }
     return HttpResponse.json(400, body);
   }

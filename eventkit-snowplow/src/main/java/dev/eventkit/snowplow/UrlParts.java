@@ -1,7 +1,6 @@
 package dev.eventkit.snowplow;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import dev.eventkit.http.HttpRequest;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -132,11 +131,8 @@ record UrlParts(String scheme, String host, Integer port, String path, String qu
     return out;
   }
 
+  /** Lenient, as for the request's own query: a stray '%' is kept and the rest still decoded. */
   private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return s;
-    }
+    return HttpRequest.decodeQueryComponent(s);
   }
 }

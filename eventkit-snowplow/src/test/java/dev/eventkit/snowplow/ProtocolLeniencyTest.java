@@ -53,6 +53,22 @@ class ProtocolLeniencyTest {
   }
 
   @Test
+  void decimalParametersAndSelfDescribingDataKeepTheirExactValue() throws Exception {
+    try (TestCollector c = TestCollector.start(SnowplowInput.create())) {
+      c.get("/i?e=se&se_ca=a&se_ac=b&se_va=0.1000000000000000000001");
+      c.get("/i?e=tr&tr_id=o&tr_tt=12345678901234567890.50&tr_tx=1.10");
+      String ue = "{\"schema\":\"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0\",\"data\":"
+          + "{\"schema\":\"iglu:com.acme/n/jsonschema/1-0-0\",\"data\":{\"huge\":1e400,\"long\":0.1000000000000000000001}}}";
+      c.get("/i?e=ue&ue_pr=" + enc(ue));
+      java.util.List<Envelope> events = c.awaitEvents(3);
+      assertThat(events.get(0).payloadJson()).contains("\"se_value\":0.1000000000000000000001");
+      assertThat(events.get(1).payloadJson()).contains("\"tr_total\":12345678901234567890.50")
+          .contains("\"tr_tax\":1.10");
+      assertThat(events.get(2).payloadJson()).isEqualTo("{\"huge\":1E+400,\"long\":0.1000000000000000000001}");
+    }
+  }
+
+  @Test
   void legacyEvIsAStructuredEvent() throws Exception {
     try (TestCollector c = TestCollector.start(SnowplowInput.create())) {
       c.get("/i?e=ev&se_ca=a&se_ac=b&se_va=-1.5e2");

@@ -186,6 +186,58 @@ class ProtocolViolationTest {
   }
 
   @Test
+  void aBodyWithOverlongOrSurrogateSequencesIsRefusedAsMalformedUtf8AndKeptByteForByte() throws Exception {
+    // Jackson alone decodes C0 BC as '<', E0 80 BC likewise, and ED A0 80 as a lone surrogate.
+    String[] bad = {"c0bc", "e080bc", "eda080", "f4908080"};
+    try (TestCollector collector = TestCollector.start(SnowplowInput.create())) {
+      for (String hex : bad) {
+        byte[] body = spliced(tp2("{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"web\",\"page\":\"BAD\"}"), hex);
+        HttpResponse<byte[]> response = collector.post(SnowplowInput.TP2_PATH, body);
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode answer = Json.read(new String(response.body(), StandardCharsets.UTF_8));
+        assertThat(answer.path("error").path("code").asText()).isEqualTo("malformed_utf8");
+        assertThat(answer.path("failed").asInt()).isEqualTo(1);
+      }
+      List<Envelope> failed = collector.awaitInvalid(bad.length);
+      for (int i = 0; i < bad.length; i++) {
+        byte[] body = spliced(tp2("{\"e\":\"pv\",\"tv\":\"t\",\"p\":\"web\",\"page\":\"BAD\"}"), bad[i]);
+        assertThat(failed.get(i).validation().error()).isEqualTo(ValidationError.PROTOCOL_VIOLATION);
+        assertThat(Base64.getDecoder().decode(failed.get(i).payload().path("rawBase64").asText())).isEqualTo(body);
+      }
+      collector.drain();
+      assertThat(collector.events.envelopes()).isEmpty();
+    }
+  }
+
+  private static byte[] spliced(String template, String hex) {
+    int at = template.indexOf("BAD");
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.writeBytes(template.substring(0, at).getBytes(StandardCharsets.UTF_8));
+    b.writeBytes(java.util.HexFormat.of().parseHex(hex));
+    b.writeBytes(template.substring(at + 3).getBytes(StandardCharsets.UTF_8));
+    return b.toByteArray();
+  }
+
+  @Test
+  void aBatchOfManyBadEventsIsAnsweredWithTheFirstHundredAndTheTotals() throws Exception {
+    try (TestCollector collector = TestCollector.start(SnowplowInput.create())) {
+      int n = 5_000;
+      String[] items = new String[n + 1];
+      items[0] = GOOD_ITEM;
+      java.util.Arrays.fill(items, 1, n + 1, "{}");
+      HttpResponse<byte[]> response = collector.post(SnowplowInput.TP2_PATH, tp2(items));
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(response.body().length).isLessThan(16 * 1024);
+      JsonNode body = Json.read(new String(response.body(), StandardCharsets.UTF_8));
+      assertThat(body.path("accepted").asInt()).isEqualTo(1);
+      assertThat(body.path("failed").asInt()).isEqualTo(n);
+      assertThat(body.path("rejectedCount").asInt()).isEqualTo(n);
+      assertThat(body.path("rejected")).hasSize(100);
+      assertThat(body.path("rejected").get(0).path("index").asInt()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aMixedBatchKeepsTheGoodEventsAndAnswers400NamingTheBadOnes() throws Exception {
     try (TestCollector collector = TestCollector.start(SnowplowInput.create())) {
       String bad = "{\"e\":\"se\",\"tv\":\"t\",\"p\":\"web\",\"se_ca\":\"c\",\"se_ac\":\"a\",\"se_va\":\"lots\"}";

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * Seeded-random, truncated and mutated {@code tp2} bodies and {@code /i} query strings, a few thousand of each:
  * no answer is a 5xx, every request is appended whole (good events as events, the rest as failed events that keep
  * the raw input), and the collector's counts agree with its answers. Most requests go straight to
- * {@code Collector.handle} (the code path every HTTP host uses); a share goes over real HTTP.
+ * {@code Collector.handle} (the code path every HTTP host uses); a share goes over real HTTP. The inputs include
+ * bodies with byte sequences that are not UTF-8 (refused as {@code malformed_utf8} and kept), malformed
+ * percent-escapes in query strings, and 100 KB user agents (kept cut to 1,024 characters).
  */
 class SnowplowFuzzTest {
 
@@ -39,6 +41,13 @@ class SnowplowFuzzTest {
   static final String CONTEXTS = "iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1";
   static final String[] EVENT_TYPES = {"pv", "pp", "se", "ue", "tr", "ti", "ev", "xx", ""};
   static final String NOISE = "{}[]\":,=&%+/_-\\ \u0000\u00e9\u20ac\ud83d\ude00abcXYZ0129.eE";
+  /** Byte sequences that are not UTF-8; Jackson alone would decode the first three as '<', '<' and a surrogate. */
+  static final byte[][] NOT_UTF8 = {
+    {(byte) 0xc0, (byte) 0xbc}, {(byte) 0xe0, (byte) 0x80, (byte) 0xbc}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+    {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0x80}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xff}};
+  /** Query values with broken or hostile escapes. */
+  static final String[] BAD_ESCAPES = {"%", "100%", "%zz", "%4", "%%", "%C0%BC", "%E2%82", "%ED%A0%80", "50%25%"};
+  static final String HUGE_AGENT = "Mozilla/5.0 " + "u".repeat(100_000);
 
   /** Totals over all requests, from the collector's answers and counters. */
   static final class Tally {
@@ -53,24 +62,39 @@ class SnowplowFuzzTest {
     try (TestCollector c = TestCollector.start(SnowplowInput.create())) {
       Tally t = new Tally();
       for (int i = 0; i < DIRECT + OVER_HTTP; i++) {
-        byte[] body = tp2Body(random);
+        byte[] body = random.nextInt(8) == 0 ? notUtf8(tp2Body(random), random) : tp2Body(random);
+        boolean utf8 = isUtf8(body);
+        boolean hugeAgent = random.nextInt(10) == 0;
         t.sentRaw.add(new String(body, StandardCharsets.UTF_8));
         long before = c.pipeline.status().accepted();
         long invalidBefore = c.pipeline.status().invalid();
         int status;
         String text;
+        String type;
         if (i < DIRECT) {
-          HttpResponse r = c.collector.handle(HttpRequest.builder("POST", SnowplowInput.TP2_PATH)
-              .header("Content-Type", "application/json").remoteAddress("127.0.0.1").body(body).build()).join();
+          HttpRequest.Builder b = HttpRequest.builder("POST", SnowplowInput.TP2_PATH)
+              .header("Content-Type", "application/json").remoteAddress("127.0.0.1").body(body);
+          if (hugeAgent) {
+            b.header("User-Agent", HUGE_AGENT);
+          }
+          HttpResponse r = c.collector.handle(b.build()).join();
           status = r.status();
           text = r.bodyText();
+          type = r.header("Content-Type");
         } else {
-          var r = c.post(SnowplowInput.TP2_PATH, body);
+          var r = hugeAgent ? c.post(SnowplowInput.TP2_PATH, body, "User-Agent", HUGE_AGENT)
+              : c.post(SnowplowInput.TP2_PATH, body);
           status = r.statusCode();
           text = new String(r.body(), StandardCharsets.UTF_8);
+          type = r.headers().firstValue("Content-Type").orElse(null);
         }
         assertThat(status).as("answer to body #%d", i).isIn(200, 400);
+        assertThat(type).as("every answer to a POST is JSON").isEqualTo("application/json");
         JsonNode answer = Json.read(text);
+        if (!utf8) {
+          assertThat(status).as("a body that is not UTF-8 is refused").isEqualTo(400);
+          assertThat(answer.path("error").path("code").asText()).isEqualTo("malformed_utf8");
+        }
         long appended = c.pipeline.status().accepted() - before;
         long failed = c.pipeline.status().invalid() - invalidBefore;
         if (status == 200) {
@@ -96,17 +120,21 @@ class SnowplowFuzzTest {
       Tally t = new Tally();
       for (int i = 0; i < DIRECT + OVER_HTTP; i++) {
         String query = query(random);
+        boolean hugeAgent = random.nextInt(10) == 0;
         long before = c.pipeline.status().accepted();
         long invalidBefore = c.pipeline.status().invalid();
         if (i < DIRECT) {
-          HttpResponse r = c.collector.handle(HttpRequest.builder("GET", "/i").rawQuery(query)
-              .remoteAddress("127.0.0.1").build()).join();
+          HttpRequest.Builder b = HttpRequest.builder("GET", "/i").rawQuery(query).remoteAddress("127.0.0.1");
+          if (hugeAgent) {
+            b.header("User-Agent", HUGE_AGENT);
+          }
+          HttpResponse r = c.collector.handle(b.build()).join();
           assertThat(r.status()).as("answer to query #%d", i).isEqualTo(200);
           assertThat(r.header("Content-Type")).isEqualTo("image/gif");
           t.sentRaw.add(WellFormedText.of(query)); // lone surrogates are kept as U+FFFD
         } else {
           String safe = uriSafe(query);
-          var r = c.get("/i?" + safe);
+          var r = hugeAgent ? c.get("/i?" + safe, "User-Agent", HUGE_AGENT) : c.get("/i?" + safe);
           assertThat(r.statusCode()).as("answer to query #%d", i).isEqualTo(200);
           t.sentRaw.add(safe);
         }
@@ -127,6 +155,10 @@ class SnowplowFuzzTest {
     assertThat(c.events.envelopes()).hasSize(good.size());
     assertThat(c.invalid.envelopes()).hasSize(bad.size());
     assertThat(good).allSatisfy(e -> assertThat(e.validation().isInvalid()).isFalse());
+    for (Envelope e : c.events.envelopes()) {
+      assertThat(e.userAgent() == null ? 0 : e.userAgent().length()).isLessThanOrEqualTo(1024);
+      assertThat(e.attributes().getOrDefault("snowplow.useragent", "").length()).isLessThanOrEqualTo(1024);
+    }
     for (Envelope e : bad) {
       assertThat(e.validation().error()).isEqualTo(ValidationError.PROTOCOL_VIOLATION);
       assertThat(e.validation().message()).isNotBlank()
@@ -277,6 +309,9 @@ class SnowplowFuzzTest {
     StringBuilder b = new StringBuilder();
     p.forEach((k, v) -> b.append(b.length() == 0 ? "" : "&").append(k).append('=')
         .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+    if (r.nextInt(5) == 0) {
+      b.append("&x_").append(r.nextInt(9)).append('=').append(BAD_ESCAPES[r.nextInt(BAD_ESCAPES.length)]);
+    }
     String q = b.toString();
     return switch (r.nextInt(6)) {
       case 0 -> q.substring(0, r.nextInt(q.length() + 1));
@@ -284,6 +319,27 @@ class SnowplowFuzzTest {
       case 2 -> noise(r, r.nextInt(80));
       default -> q;
     };
+  }
+
+  /** The body with a sequence that is not UTF-8 spliced in, inside a string value when there is one. */
+  static byte[] notUtf8(byte[] body, Random r) {
+    String text = new String(body, StandardCharsets.ISO_8859_1);
+    int quote = text.indexOf('"', text.indexOf('"') + 1);
+    int at = Math.min(quote > 0 && r.nextBoolean() ? quote : r.nextInt(body.length + 1), body.length);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(body, 0, at);
+    out.writeBytes(NOT_UTF8[r.nextInt(NOT_UTF8.length)]);
+    out.write(body, at, body.length - at);
+    return out.toByteArray();
+  }
+
+  static boolean isUtf8(byte[] body) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body)); // reports malformed input
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
   }
 
   static String mutate(String s, Random r) {

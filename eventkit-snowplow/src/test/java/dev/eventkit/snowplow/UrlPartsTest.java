@@ -52,4 +52,10 @@ class UrlPartsTest {
     assertThat(parts("https://a.example/?dclid=d1")).containsEntry("mkt_network", "DoubleClick");
     assertThat(parts("https://a.example/?utm_source=&x=1")).doesNotContainKey("mkt_source");
   }
+
+  @Test
+  void aStrayPercentInACampaignParameterIsKeptAndTheRestDecoded() {
+    assertThat(parts("https://a.example/?utm_campaign=50%25%20off%&utm_source=100%"))
+        .containsEntry("mkt_campaign", "50% off%").containsEntry("mkt_source", "100%");
+  }
 }

@@ -10,9 +10,11 @@ import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
+import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
+import dev.eventkit.http.TruncatedValues;
 import dev.eventkit.schema.SchemaUri;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -37,7 +39,8 @@ import java.util.Objects;
  * redirect. Otherwise the answer is a 1×1 transparent GIF that caches nowhere.
  *
  * <p>The schema is the one mapped to the pixel's name, or the default, or none. The envelope records the name in
- * attribute {@code pixel} and the {@code Referer} in {@code referer}. Bad input is answered with a JSON 4xx (not a
+ * attribute {@code pixel} and the {@code Referer} in {@code referer} (cut to {@link TruncatedValues#MAX_REFERER}
+ * characters, the cut recorded). Bad input is answered with a JSON 4xx (not a
  * GIF). Immutable and thread-safe.
  */
 public final class PixelInput implements Input {
@@ -134,8 +137,11 @@ public final class PixelInput implements Input {
     Envelope.Builder b = context.envelope(PROTOCOL).stream(stream).schema(schema).payload(payload)
         .attribute("pixel", name);
     String referer = request.header("Referer");
-    if (referer != null && referer.length() <= 2048) {
-      b.attribute("referer", referer);
+    if (referer != null) {
+      b.attribute("referer", TruncatedValues.cut(referer, TruncatedValues.MAX_REFERER));
+      if (referer.length() > TruncatedValues.MAX_REFERER) {
+        b.attribute(TruncatedValues.ATTRIBUTE, "referer");
+      }
     }
     List<String> redirect = query.get(redirectParameter);
     if (redirect != null) {
@@ -167,11 +173,15 @@ public final class PixelInput implements Input {
     while (s.endsWith("=")) {
       s = s.substring(0, s.length() - 1);
     }
+    byte[] bytes;
     try {
-      return Json.reader().readTree(Base64.getUrlDecoder().decode(s));
-    } catch (IllegalArgumentException | java.io.IOException e) {
+      bytes = Base64.getUrlDecoder().decode(s);
+    } catch (IllegalArgumentException e) {
       return null;
     }
+    // As a body would be: strict UTF-8, one JSON value.
+    JsonBody parsed = JsonBody.parse(bytes);
+    return parsed.isRejected() ? null : parsed.node();
   }
 
   private boolean redirectAllowed(String target) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,7 +16,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The project's JSON configuration, made once: strict about duplicate keys and trailing tokens, and bounded in
- * nesting depth so that a hostile body cannot exhaust the stack. It hands out only immutable readers and writers,
+ * nesting depth so that a hostile body cannot exhaust the stack. Numbers are read exactly (integers as int, long or
+ * BigInteger, anything else as BigDecimal) and written back with the same value: {@code 1e400} as {@code 1E+400},
+ * {@code 0.1000000000000000000001} unchanged. It hands out only immutable readers and writers,
  * never the mapper, so no caller can reconfigure what every other caller relies on.
  *
  * <p>Not API: internal to eventkit's modules and may change without notice. Thread-safe. {@link #read} throws
@@ -28,6 +31,10 @@ public final class Json {
   public static final int MAX_NESTING_DEPTH = 200;
 
   private static final ObjectMapper MAPPER = JsonMapper.builder()
+      // Numbers keep the value the client sent: a fraction or exponent is read as BigDecimal (a double turned 1e400
+      // into "Infinity" and cut decimals to 17 digits), and its trailing zeros stay (1.10 is not rewritten 1.1).
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
