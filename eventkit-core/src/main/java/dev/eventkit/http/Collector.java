@@ -14,13 +14,17 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.slf4j.Logger;
@@ -45,6 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class Collector {
 
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
+
+  private static final List<String> BASE_ALLOWED_HEADERS =
+      List.of("Content-Type", "Content-Encoding", "Authorization", "SP-Anonymous", "X-Retry-Count");
+
+  /** An HTTP header name (an RFC 9110 token), of a sane length. */
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
 
   private final Pipeline pipeline;
   private final int maxBodyBytes;
@@ -96,6 +106,7 @@ public final class Collector {
   /** Handles one request; the future never completes exceptionally. */
   public CompletableFuture<HttpResponse> handle(HttpRequest request) {
     String origin = isEndpoint(request) ? null : request.header("Origin");
+    String requestedHeaders = request.header("Access-Control-Request-Headers");
     CompletableFuture<HttpResponse> response;
     try {
       response = route(request);
@@ -106,7 +117,7 @@ public final class Collector {
     return response.exceptionally(e -> {
       LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
       return internalError();
-    }).thenApply(r -> origin == null ? r : withCors(r, origin));
+    }).thenApply(r -> origin == null ? r : withCors(r, origin, requestedHeaders));
   }
 
   private boolean isEndpoint(HttpRequest request) {
@@ -340,13 +351,36 @@ public final class Collector {
         .toJson());
   }
 
-  private static HttpResponse withCors(HttpResponse r, String origin) {
+  /**
+   * CORS for inputs: any origin, with credentials (beacons and trackers' cookies), and whatever request headers a
+   * preflight asks for — tracking libraries add their own (analytics.js {@code X-Retry-Count}, RudderStack
+   * {@code AnonymousId}, custom headers configured by the site) and the collector reads none it does not know.
+   */
+  private static HttpResponse withCors(HttpResponse r, String origin, String requestedHeaders) {
     return r.withHeader("Access-Control-Allow-Origin", origin)
         .withHeader("Access-Control-Allow-Credentials", "true")
         .withHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-        .withHeader("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, Authorization, SP-Anonymous")
+        .withHeader("Access-Control-Allow-Headers", allowedHeaders(requestedHeaders))
         .withHeader("Access-Control-Max-Age", "86400")
-        .withHeader("Vary", "Origin");
+        .withHeader("Vary", "Origin, Access-Control-Request-Headers");
+  }
+
+  /** The headers always allowed, plus the well-formed names a preflight requested (at most 32 of them). */
+  private static String allowedHeaders(String requested) {
+    Set<String> names = new LinkedHashSet<>(BASE_ALLOWED_HEADERS);
+    Set<String> lower = new HashSet<>();
+    names.forEach(n -> lower.add(n.toLowerCase(Locale.ROOT)));
+    if (requested != null) {
+      int added = 0;
+      for (String name : requested.split(",")) {
+        String n = name.trim();
+        if (added < 32 && HEADER_NAME.matcher(n).matches() && lower.add(n.toLowerCase(Locale.ROOT))) {
+          names.add(n);
+          added++;
+        }
+      }
+    }
+    return String.join(", ", names);
   }
 
   private static CompletableFuture<HttpResponse> done(HttpResponse r) {

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.http.HttpRequest;
+import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
 import dev.eventkit.internal.http.JsonBody;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.ItemRejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Rejection;
@@ -20,13 +22,23 @@ import java.util.Objects;
 
 /**
  * Segment-style events: {@code POST /collect} and {@code /collect/{stream}} (one event or a JSON array), and the
- * Segment HTTP API ({@code POST /v1/track|identify|page|screen|group|alias}, {@code /v1/batch} and
- * {@code /v1/import}), so Segment's own libraries can point at the collector. {@code /collect} also takes
- * self-describing {@code {"schema", "data"}} events.
+ * Segment tracking API, so that Segment's and RudderStack's libraries, browser and mobile, can point at the
+ * collector. {@code /collect} also takes self-describing {@code {"schema", "data"}} events.
  *
- * <p>Each event is checked by {@link SegmentMessage#parse}; in a batch, good events are kept and bad ones are listed in the
- * response. The envelope id is the event's {@code messageId} when given. Accepts {@code application/json} and
- * {@code text/plain} (what browsers' {@code sendBeacon} sends). Stateless and thread-safe.
+ * <p>The tracking API: {@code POST /v1/track|identify|page|screen|group|alias} and the short paths analytics.js
+ * uses, {@code /v1/t|i|p|s|g|a}; batches on {@code /v1/batch}, {@code /v1/import}, {@code /v1/b} (analytics.js
+ * batching, Segment's mobile libraries) and {@code /beacon/v1/batch} (RudderStack's {@code sendBeacon} delivery).
+ * These routes read the body as JSON whatever its declared type (browsers send {@code text/plain} to spare a CORS
+ * preflight, beacons whatever their blob says), answer 200 as Segment does (RudderStack's mobile libraries take
+ * nothing else as success), and store each event as Segment does: {@code timestamp} corrected for the device's
+ * clock skew, the device time in {@code originalTimestamp}, {@code sentAt} and {@code receivedAt} (see
+ * {@link SegmentMessage#parse(JsonNode, SegmentEventType, SegmentMessage.ApiTimes)}). {@code /collect} stores
+ * events as sent and takes {@code application/json} or {@code text/plain}.
+ *
+ * <p>On every route a {@code writeKey} in the body is removed before the event is stored; the key in
+ * {@code Authorization} or in the query is never stored either. Each event is checked by {@link SegmentMessage#parse};
+ * in a batch, good events are kept and bad ones are listed in the response. The envelope id is the event's
+ * {@code messageId} when given. Stateless and thread-safe.
  */
 public final class SegmentInput implements Input {
 
@@ -34,6 +46,9 @@ public final class SegmentInput implements Input {
   public static final String PROTOCOL = "segment";
 
   private static final String[] MEDIA_TYPES = {"application/json", "text/plain"};
+
+  /** The tracking API's batch routes: Segment's, analytics.js' short one, RudderStack's beacon. */
+  private static final List<String> BATCH_ROUTES = List.of("/v1/batch", "/v1/import", "/v1/b", "/beacon/v1/batch");
 
   private final String collectPath;
   private final String segmentStream;
@@ -56,14 +71,34 @@ public final class SegmentInput implements Input {
     List<Route> routes = new ArrayList<>();
     routes.add(Route.post(collectPath, MEDIA_TYPES));
     routes.add(Route.post(collectPath + "/{stream}", MEDIA_TYPES));
+    // No media types: the tracking API takes JSON whatever the declared type.
     for (SegmentEventType t : SegmentEventType.values()) {
       if (t != SegmentEventType.SELF_DESCRIBING) {
-        routes.add(Route.post("/v1/" + t.wireName(), MEDIA_TYPES));
+        routes.add(Route.post("/v1/" + t.wireName()));
+        routes.add(Route.post("/v1/" + shortName(t)));
       }
     }
-    routes.add(Route.post("/v1/batch", MEDIA_TYPES));
-    routes.add(Route.post("/v1/import", MEDIA_TYPES));
+    BATCH_ROUTES.forEach(path -> routes.add(Route.post(path)));
     return routes;
+  }
+
+  /** The one-letter path analytics.js posts each type to: {@code t}, {@code i}, {@code p}, … */
+  private static String shortName(SegmentEventType type) {
+    return type.wireName().substring(0, 1);
+  }
+
+  private static SegmentEventType fromPathName(String name) {
+    for (SegmentEventType t : SegmentEventType.values()) {
+      if (t != SegmentEventType.SELF_DESCRIBING && (t.wireName().equals(name) || shortName(t).equals(name))) {
+        return t;
+      }
+    }
+    throw new IllegalStateException("no Segment route " + name);
+  }
+
+  private boolean isTrackingApi(Route route) {
+    String t = route.template();
+    return !t.equals(collectPath) && !t.equals(collectPath + "/{stream}");
   }
 
   @Override
@@ -74,13 +109,13 @@ public final class SegmentInput implements Input {
       return Intake.rejected(body.rejection());
     }
     JsonNode root = body.node();
-    if (template.startsWith("/v1/")) {
-      String last = template.substring(4);
-      if (last.equals("batch") || last.equals("import")) {
+    if (isTrackingApi(context.route())) {
+      if (BATCH_ROUTES.contains(template)) {
         return readSegmentBatch(root, context);
       }
-      SegmentEventType type = SegmentEventType.fromWireName(last).orElseThrow();
-      return readItems(List.of(root), type, segmentStream, null, null, context);
+      SegmentEventType type = fromPathName(template.substring(template.lastIndexOf('/') + 1));
+      return readItems(List.of(root), type, segmentStream, null, new SegmentMessage.ApiTimes(context.receivedAt(),
+          null), context);
     }
     String stream = context.pathParameter("stream", Envelope.DEFAULT_STREAM);
     if (!PathName.isValid(stream)) {
@@ -99,6 +134,19 @@ public final class SegmentInput implements Input {
     return readItems(items, null, stream, null, null, context);
   }
 
+  /**
+   * On the tracking API, 200 where the default answers 202: Segment answers 200, and RudderStack's mobile libraries
+   * retry anything else, which would store the batch again.
+   */
+  @Override
+  public HttpResponse respond(Intake intake, RequestContext context) {
+    HttpResponse r = Input.super.respond(intake, context);
+    if (r.status() != 202 || !isTrackingApi(context.route())) {
+      return r;
+    }
+    return HttpResponse.json(200, Json.read(r.bodyText()));
+  }
+
   private Intake readSegmentBatch(JsonNode root, RequestContext context) {
     if (!root.isObject()) {
       return Intake.rejected(Rejection.badRequest("wrong_type", "a batch request is a JSON object", null));
@@ -113,23 +161,24 @@ public final class SegmentInput implements Input {
     }
     JsonNode sharedContext = root.get("context");
     JsonNode sentAt = root.get("sentAt");
-    Instant batchSentAt = null;
+    String batchSentAt = null;
     if (sentAt != null && sentAt.isTextual()) {
-      try {
-        batchSentAt = java.time.OffsetDateTime.parse(sentAt.textValue()).toInstant();
-      } catch (java.time.format.DateTimeParseException e) {
+      if (SegmentMessage.parseTime(sentAt.textValue()) == null) {
         return Intake.rejected(Rejection.badRequest("wrong_format", "field 'sentAt' must be an ISO-8601 time",
             "sentAt"));
       }
+      batchSentAt = sentAt.textValue();
     }
     List<JsonNode> items = new ArrayList<>();
     batch.forEach(items::add);
     return readItems(items, null, segmentStream, sharedContext != null && sharedContext.isObject()
-        ? (ObjectNode) sharedContext : null, batchSentAt, context);
+        ? (ObjectNode) sharedContext : null, new SegmentMessage.ApiTimes(context.receivedAt(), batchSentAt), context);
   }
 
+  /** Reads events; {@code api} is null on {@code /collect}, which stores events as sent. */
   private Intake readItems(List<JsonNode> items, SegmentEventType impliedType, String stream, ObjectNode sharedContext,
-      Instant batchSentAt, RequestContext context) {
+      SegmentMessage.ApiTimes api, RequestContext context) {
+    Instant batchSentAt = api == null || api.batchSentAt() == null ? null : SegmentMessage.parseTime(api.batchSentAt());
     List<Envelope> envelopes = new ArrayList<>(items.size());
     List<ItemRejection> rejected = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
@@ -139,7 +188,7 @@ public final class SegmentInput implements Input {
       }
       SegmentMessage event;
       try {
-        event = SegmentMessage.parse(item, impliedType);
+        event = SegmentMessage.parse(item, impliedType, api);
       } catch (SegmentFormatException e) {
         rejected.add(new ItemRejection(i, Rejection.badRequest(e.code(), e.getMessage(), e.field())));
         continue;

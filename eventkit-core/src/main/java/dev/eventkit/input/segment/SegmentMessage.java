@@ -5,8 +5,11 @@ import dev.eventkit.internal.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.schema.SchemaUri;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
 
@@ -19,6 +22,23 @@ import java.util.Objects;
  * {@link SegmentFormatException} naming the field at fault; it never throws anything else for any JSON input.
  */
 final class SegmentMessage {
+
+  /** Segment's own time format: ISO-8601 in UTC with milliseconds. */
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
+
+  /**
+   * What the Segment tracking API adds to an event: the time the request was received, and the batch's
+   * {@code sentAt} for events that carry none of their own.
+   *
+   * @param receivedAt when the collector received the request
+   * @param batchSentAt the batch's {@code sentAt} as sent, already checked to be ISO-8601; null when absent
+   */
+  record ApiTimes(Instant receivedAt, String batchSentAt) {
+    ApiTimes {
+      Objects.requireNonNull(receivedAt, "receivedAt");
+    }
+  }
 
   private final SegmentEventType type;
   private final String messageId;
@@ -54,6 +74,21 @@ final class SegmentMessage {
    * @param defaultType the type implied by the route (Segment's {@code /v1/track}, …), or null
    */
   public static SegmentMessage parse(JsonNode node, SegmentEventType defaultType) throws SegmentFormatException {
+    return parse(node, defaultType, null);
+  }
+
+  /**
+   * As {@link #parse(JsonNode, SegmentEventType)}, and with {@code api} given, the event as Segment's tracking API
+   * stores it: {@code timestamp} corrected for the device's clock skew, i.e. the device time ({@code timestamp},
+   * else {@code originalTimestamp}) moved by {@code receivedAt - sentAt} (unchanged without a {@code sentAt}; the
+   * receive time when the event has no device time), the device time kept as {@code originalTimestamp}, the
+   * batch's {@code sentAt} on each event that has none, and {@code receivedAt}.
+   *
+   * <p>On every route the {@code writeKey} a browser or mobile library puts in the body is removed: it is a
+   * credential, never part of the event.
+   */
+  static SegmentMessage parse(JsonNode node, SegmentEventType defaultType, ApiTimes api)
+      throws SegmentFormatException {
     if (node == null || !node.isObject()) {
       throw new SegmentFormatException("wrong_type", null, "an event must be a JSON object");
     }
@@ -80,6 +115,7 @@ final class SegmentMessage {
       }
     }
 
+    o.remove("writeKey");
     String messageId = optionalString(o, "messageId");
     Instant timestamp = optionalTime(o, "timestamp");
     Instant sentAt = optionalTime(o, "sentAt");
@@ -128,8 +164,42 @@ final class SegmentMessage {
       if (typeNode == null) {
         o.put("type", type.wireName());
       }
+      if (api != null) {
+        timestamp = applyApiTimes(o, timestamp, sentAt, api);
+      }
     }
     return new SegmentMessage(type, messageId, schema, timestamp, sentAt, Json.write(o), dataJson, contexts);
+  }
+
+  /**
+   * Segment's clock-skew correction, see {@link #parse(JsonNode, SegmentEventType, ApiTimes)}; returns the stored
+   * {@code timestamp}.
+   */
+  private static Instant applyApiTimes(ObjectNode o, Instant timestamp, Instant ownSentAt, ApiTimes api)
+      throws SegmentFormatException {
+    String deviceText = timestamp != null ? o.get("timestamp").textValue() : optionalString(o, "originalTimestamp");
+    Instant device = timestamp != null ? timestamp : optionalTime(o, "originalTimestamp");
+    Instant sentAt = ownSentAt;
+    if (sentAt == null && api.batchSentAt() != null) {
+      o.put("sentAt", api.batchSentAt());
+      sentAt = parseTime(api.batchSentAt());
+    }
+    Instant corrected;
+    if (device == null) {
+      corrected = api.receivedAt();
+      o.put("timestamp", TIME.format(corrected));
+    } else {
+      o.put("originalTimestamp", deviceText);
+      if (sentAt == null) {
+        corrected = device;
+        o.put("timestamp", deviceText);
+      } else {
+        corrected = device.plus(Duration.between(sentAt, api.receivedAt()));
+        o.put("timestamp", TIME.format(corrected));
+      }
+    }
+    o.put("receivedAt", TIME.format(api.receivedAt()));
+    return corrected;
   }
 
   /** The {@code contexts} of a self-describing event: an array of {@code {"schema", "data"}} objects. */
@@ -214,13 +284,22 @@ final class SegmentMessage {
     if (s == null) {
       return null;
     }
+    Instant t = parseTime(s);
+    if (t == null) {
+      throw new SegmentFormatException("wrong_format", field, "field '" + field + "' must be an ISO-8601 time");
+    }
+    return t;
+  }
+
+  /** An ISO-8601 time with an offset ({@code Z} or {@code +hh:mm}); null when {@code s} is not one. */
+  static Instant parseTime(String s) {
     try {
       return OffsetDateTime.parse(s).toInstant();
     } catch (DateTimeParseException e) {
       try {
         return Instant.parse(s);
       } catch (DateTimeParseException e2) {
-        throw new SegmentFormatException("wrong_format", field, "field '" + field + "' must be an ISO-8601 time");
+        return null;
       }
     }
   }
@@ -249,7 +328,9 @@ final class SegmentMessage {
     return contexts;
   }
 
-  /** The event's own {@code timestamp}; null when absent. */
+  /**
+   * The event's {@code timestamp}: as sent, or on the tracking API as corrected for clock skew; null when absent.
+   */
   public Instant timestamp() {
     return timestamp;
   }
