@@ -38,7 +38,7 @@ class PipelineShutdownTest {
         slowStarted.countDown();
         return CompletableFuture.supplyAsync(() -> {
           try {
-            Thread.sleep(100);
+            Thread.sleep(100); // a slow destination: the shutdown timeout must cut its drain short
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }

@@ -72,8 +72,9 @@ class PublicApiTest {
 
   @Test
   void theListingHoldsPublicAndProtectedDeclarationsOnly() {
-    assertThat(listing(Stream.of(ApiListingFixture.class, ApiListingFixture.Nested.class,
-        ApiListingFixture.Hidden.class))).containsExactly(
+    List<String> lines =
+        listing(Stream.of(ApiListingFixture.class, ApiListingFixture.Nested.class, ApiListingFixture.Hidden.class));
+    assertThat(lines).containsExactly(
         "dev.eventkit.architecture.ApiListingFixture protected <T> T "
             + "produce(java.util.List<? extends T>) throws java.io.IOException",
         "dev.eventkit.architecture.ApiListingFixture protected java.lang.String label",
