@@ -38,7 +38,7 @@ class PipelineShutdownTest {
         slowStarted.countDown();
         return CompletableFuture.supplyAsync(() -> {
           try {
-            Thread.sleep(100);
+            Thread.sleep(100); // a slow destination: the shutdown timeout must cut its drain short
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
@@ -58,7 +58,9 @@ class PipelineShutdownTest {
     assertThat(drained).isGreaterThan(0).isLessThan(200);
 
     InMemorySink next = new InMemorySink("slow");
-    try (Pipeline again = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(wal)).sink(next).build().start()) {
+    // The restarted pipeline only has to run (and be closed) while its sink is read.
+    Pipeline again = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(wal)).sink(next).build().start();
+    try (again) {
       List<Envelope> rest = next.awaitCount(200 - drained, Duration.ofSeconds(10));
       java.util.Set<String> all = new java.util.HashSet<>();
       slowInner.envelopes().forEach(e -> all.add(e.id()));

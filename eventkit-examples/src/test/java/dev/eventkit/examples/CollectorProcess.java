@@ -70,11 +70,17 @@ final class CollectorProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process.isAlive()) {
       process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        // Leave no process behind, and keep the caller's thread interrupted.
         process.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -1,30 +1,30 @@
 package dev.eventkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.TableId;
-import com.google.cloud.firestore.DocumentSnapshot;
-import com.google.cloud.firestore.Firestore;
-import com.google.cloud.firestore.FirestoreOptions;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.gcp.bigquery.EnvelopeRow;
 import dev.eventkit.gcp.firestore.FirestoreDocuments;
+import dev.eventkit.gcp.firestore.FirestoreTesting;
 import dev.eventkit.gcp.testing.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,20 +84,16 @@ class GcpModesTest {
     env.put("EVENTKIT_EVENT_STORE", "firestore");
     String stream = "signup" + unique;
     try (CollectorServer server = CollectorServer.start(CollectorConfig.fromEnvironment(env));
-         Firestore firestore = FirestoreOptions.newBuilder().setProjectId(TestServers.projectId())
-             .setEmulatorHost(TestServers.get("FIRESTORE_EMULATOR_HOST")).build().getService()) {
+         FirestoreTesting store = FirestoreTesting.connect()) {
       Set<String> ids = send(server, stream, 20);
-      Set<String> stored = new HashSet<>();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!stored.containsAll(ids) && System.nanoTime() < deadline) {
-        stored.clear();
-        for (DocumentSnapshot d : firestore.collection(FirestoreDocuments.collectionId("events_", stream)).get()
-            .get().getDocuments()) {
-          stored.add(FirestoreDocuments.toEnvelope(d.getData()).id());
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+        Set<String> stored = new HashSet<>();
+        for (Map<String, Object> document : store.documents(FirestoreDocuments.collectionId("events_", stream))
+            .values()) {
+          stored.add(FirestoreDocuments.toEnvelope(document).id());
         }
-        Thread.sleep(200);
-      }
-      assertThat(stored).isEqualTo(ids);
+        assertThat(stored).isEqualTo(ids);
+      });
     }
   }
 
@@ -114,22 +110,17 @@ class GcpModesTest {
         .setProjectId(TestServers.projectId()).setCredentials(NoCredentials.getInstance()).build().getService();
     try (CollectorServer server = CollectorServer.start(CollectorConfig.fromEnvironment(env))) {
       Set<String> ids = send(server, "web", 15);
-      Set<String> rows = new HashSet<>();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (!rows.containsAll(ids) && System.nanoTime() < deadline) {
-        Thread.sleep(500);
-        rows.clear();
-        try {
-          for (FieldValueList row : bigQuery.listTableData(TableId.of(TestServers.projectId(), "modes_" + unique,
-              "raw_events_" + unique), EnvelopeRow.schema()).iterateAll()) {
-            Envelope e = EnvelopeRow.fromFieldValues(row);
-            rows.add(e.id());
-          }
-        } catch (com.google.cloud.bigquery.BigQueryException notYet) {
-          // The loader creates the table with its first load.
-        }
-      }
-      assertThat(rows).isEqualTo(ids);
+      // The loader creates the table with its first load: until then, listing it fails.
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+          .ignoreExceptionsInstanceOf(BigQueryException.class).untilAsserted(() -> {
+            Set<String> rows = new HashSet<>();
+            for (FieldValueList row : bigQuery.listTableData(TableId.of(TestServers.projectId(), "modes_" + unique,
+                "raw_events_" + unique), EnvelopeRow.schema()).iterateAll()) {
+              Envelope e = EnvelopeRow.fromFieldValues(row);
+              rows.add(e.id());
+            }
+            assertThat(rows).isEqualTo(ids);
+          });
     }
   }
 }

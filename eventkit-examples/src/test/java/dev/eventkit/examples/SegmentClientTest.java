@@ -1,6 +1,7 @@
 package dev.eventkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.segment.analytics.Analytics;
 import com.segment.analytics.Callback;
@@ -80,18 +81,15 @@ class SegmentClientTest {
       analytics.flush();
 
       // The sink is down, so the log fills and the collector starts answering 503.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (metrics.get("rejected.buffer_full") == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(metrics.get("rejected.buffer_full")).as("503s answered while the log was full").isPositive();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+        assertThat(metrics.get("rejected.buffer_full")).as("503s answered while the log was full").isPositive();
+      });
 
       // The sink comes back; the library's own backoff (15 s base) brings the refused batches again.
       warehouse.setDown(false);
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (sent.size() + failed.size() < 60 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+        assertThat(sent.size() + failed.size()).as("messages the library settled").isEqualTo(60);
+      });
       analytics.shutdown();
 
       assertThat(failed).as("messages the library gave up on").isEmpty();

@@ -16,7 +16,6 @@ import java.io.OutputStream;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.json.JSONObject;
@@ -171,8 +170,7 @@ public final class EnvelopeRow {
   /** The row for the Storage Write API: as {@link #toJson}, with timestamps as epoch microseconds. */
   static JSONObject toWriteApiRow(Envelope e) {
     JSONObject row = new JSONObject();
-    for (Iterator<Map.Entry<String, JsonNode>> it = toJson(e).fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : toJson(e).properties()) {
       JsonNode v = f.getValue();
       row.put(f.getKey(), v.isNumber() ? (Object) v.longValue() : v.asText());
     }
@@ -186,8 +184,7 @@ public final class EnvelopeRow {
   /** The row content for {@code insertAll}: as {@link #toJson}, as a map. */
   static Map<String, Object> toInsertAllRow(Envelope e) {
     Map<String, Object> row = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = toJson(e).fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : toJson(e).properties()) {
       JsonNode v = f.getValue();
       row.put(f.getKey(), v.isNumber() ? (Object) v.longValue() : v.asText());
     }
@@ -200,8 +197,7 @@ public final class EnvelopeRow {
       throw new IllegalArgumentException("not an envelope row");
     }
     Map<String, Object> values = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : row.properties()) {
       if (!f.getValue().isNull()) {
         values.put(f.getKey(), f.getValue().isNumber() ? (Object) f.getValue().longValue() : f.getValue().asText());
       }

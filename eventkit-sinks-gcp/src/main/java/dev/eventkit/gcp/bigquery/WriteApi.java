@@ -9,7 +9,6 @@ import com.google.cloud.bigquery.storage.v1.BigQueryWriteClient;
 import com.google.cloud.bigquery.storage.v1.BigQueryWriteSettings;
 import com.google.cloud.bigquery.storage.v1.JsonStreamWriter;
 import com.google.cloud.bigquery.storage.v1.TableSchema;
-import io.grpc.ManagedChannelBuilder;
 import com.google.api.gax.retrying.RetrySettings;
 import java.io.IOException;
 import java.time.Duration;
@@ -54,7 +53,7 @@ final class WriteApi implements AutoCloseable {
 
   private static TransportChannelProvider plaintext(String host) {
     return InstantiatingGrpcChannelProvider.newBuilder().setEndpoint(host)
-        .setChannelConfigurator(ManagedChannelBuilder::usePlaintext).build();
+        .setChannelConfigurator(builder -> builder.usePlaintext()).build();
   }
 
   BigQueryWriteClient client() {

@@ -83,8 +83,14 @@ final class FakeWriteApi implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  public void close() {
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      // Not swallowed: the caller's thread stays interrupted.
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static TableSchema schema() {

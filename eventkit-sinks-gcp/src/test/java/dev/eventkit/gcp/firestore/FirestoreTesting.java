@@ -14,8 +14,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /** Reads what the Firestore sink wrote, straight from the emulator, with a client of the test's own. */
 public final class FirestoreTesting implements AutoCloseable {
@@ -60,20 +62,14 @@ public final class FirestoreTesting implements AutoCloseable {
   /** Polls a collection until its documents satisfy the condition. */
   public Map<String, Map<String, Object>> await(String collection,
       Predicate<Map<String, Map<String, Object>>> condition, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Map<String, Map<String, Object>> docs = Map.of();
-    while (System.nanoTime() < deadline) {
-      try {
-        docs = documents(collection);
-        if (condition.test(docs)) {
-          return docs;
-        }
-      } catch (java.util.concurrent.ExecutionException e) {
-        // The emulator is restarting: try again.
-      }
-      Thread.sleep(200);
-    }
-    throw new TimeoutException(collection + " holds " + docs.size() + " document(s); condition unmet");
+    AtomicReference<Map<String, Map<String, Object>>> docs = new AtomicReference<>(Map.of());
+    // A read failing while the emulator restarts is tried again.
+    Awaitility.await().alias(collection + ": condition on its documents").atMost(timeout).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(ExecutionException.class).until(() -> {
+          docs.set(documents(collection));
+          return condition.test(docs.get());
+        });
+    return docs.get();
   }
 
   /** The envelope as Firestore gives it back: timestamps cut to microseconds. */

@@ -2,6 +2,7 @@ package dev.eventkit.gcp.pubsub;
 
 import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -155,17 +155,9 @@ class EmulatorRestartTest {
     return out;
   }
 
-  private static SinkStatus awaitStatus(Pipeline p, java.util.function.Predicate<SinkStatus> condition)
-      throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      SinkStatus s = p.status().sinks().get(0);
-      if (condition.test(s)) {
-        return s;
-      }
-      Thread.sleep(50);
-    }
-    throw new TimeoutException("status never matched: " + p.status().sinks());
+  private static SinkStatus awaitStatus(Pipeline p, java.util.function.Predicate<SinkStatus> condition) {
+    return await().alias("the sink's status").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> p.status().sinks().get(0), condition);
   }
 
   /** Collects batches of 10 events one after another on its own thread, remembering the accepted ids in order. */
@@ -192,7 +184,7 @@ class EmulatorRestartTest {
           synchronized (accepted) {
             batch.forEach(e -> accepted.add(e.id()));
           }
-          Thread.sleep(10);
+          Thread.sleep(10); // paced: events keep arriving all through the emulator's restart
         } catch (InterruptedException e) {
           return;
         } catch (Exception e) {
@@ -203,17 +195,14 @@ class EmulatorRestartTest {
     }
 
     /** Waits (producing meanwhile) until the condition holds. */
-    void runUntil(BooleanSupplier condition) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (!condition.getAsBoolean()) {
-        if (failure != null) {
-          throw new AssertionError("collecting failed", failure);
-        }
-        if (System.nanoTime() > deadline) {
-          throw new TimeoutException("condition not reached; " + accepted().size() + " accepted");
-        }
-        Thread.sleep(20);
-      }
+    void runUntil(BooleanSupplier condition) {
+      await().alias("the condition, while producing").atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(20)).until(() -> {
+            if (failure != null) {
+              throw new AssertionError("collecting failed", failure);
+            }
+            return condition.getAsBoolean();
+          });
     }
 
     /** Accepted ids in log order: the k-th id has sequence k + 1. */

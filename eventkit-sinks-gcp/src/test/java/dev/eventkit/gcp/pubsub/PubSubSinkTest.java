@@ -3,6 +3,7 @@ package dev.eventkit.gcp.pubsub;
 import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.pubsub.v1.PubsubMessage;
 import dev.eventkit.event.Envelope;
@@ -163,11 +164,9 @@ class PubSubSinkTest {
       assertThat(first.failureOf(0).retryable()).isTrue();
       assertThat(first.failureOf(0).reason()).contains("NOT_FOUND");
       // The sink repairs the topic in the background while it is open (closing it abandons the repair).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!pubsub.topicExists(topic) && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-      assertThat(pubsub.topicExists(topic)).isTrue();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        assertThat(pubsub.topicExists(topic)).as("topic re-created").isTrue();
+      });
     }
 
     // Through a pipeline, the retry carries the events to a subscriber.

@@ -1,7 +1,10 @@
 package dev.eventkit.gcp.pubsub;
 
+import static org.awaitility.Awaitility.await;
+
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.DeadlineExceededException;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.NotFoundException;
 import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
@@ -20,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /** A test's own Pub/Sub client for the emulator: creates topics and subscriptions, and pulls what arrived. */
@@ -90,28 +92,24 @@ public final class PubSubTesting implements AutoCloseable {
       Duration timeout) throws Exception {
     String path = "projects/" + project + "/subscriptions/" + subscription;
     List<PubsubMessage> out = new ArrayList<>();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.test(out)) {
-      if (System.nanoTime() > deadline) {
-        throw new TimeoutException(subscription + ": " + out.size() + " message(s) pulled; condition unmet");
-      }
-      PullResponse r;
-      try {
-        r = subscriptions.pull(path, 1000);
-      } catch (com.google.api.gax.rpc.DeadlineExceededException e) {
-        continue;
-      }
-      List<String> ackIds = new ArrayList<>();
-      for (ReceivedMessage m : r.getReceivedMessagesList()) {
-        out.add(m.getMessage());
-        ackIds.add(m.getAckId());
-      }
-      if (!ackIds.isEmpty()) {
-        subscriptions.acknowledge(path, ackIds);
-      } else {
-        Thread.sleep(100);
-      }
-    }
+    // Each poll pulls (up to 1000) and acknowledges; a pull that times out on the emulator side is tried again.
+    await().alias(subscription + ": condition on the pulled messages").atMost(timeout).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(DeadlineExceededException.class)
+        .until(() -> {
+          if (condition.test(out)) {
+            return true;
+          }
+          PullResponse r = subscriptions.pull(path, 1000);
+          List<String> ackIds = new ArrayList<>();
+          for (ReceivedMessage m : r.getReceivedMessagesList()) {
+            out.add(m.getMessage());
+            ackIds.add(m.getAckId());
+          }
+          if (!ackIds.isEmpty()) {
+            subscriptions.acknowledge(path, ackIds);
+          }
+          return condition.test(out);
+        });
     return out;
   }
 
@@ -119,15 +117,12 @@ public final class PubSubTesting implements AutoCloseable {
   public List<PubsubMessage> drainFor(String subscription, Duration quiet) throws Exception {
     List<PubsubMessage> out = new ArrayList<>();
     long deadline = System.nanoTime() + quiet.toNanos();
-    try {
-      pullUntil(subscription, l -> {
-        out.clear();
-        out.addAll(l);
-        return System.nanoTime() > deadline;
-      }, quiet.plusSeconds(30));
-    } catch (TimeoutException e) {
-      // cannot happen: the condition turns true at the deadline
-    }
+    // The condition turns true at the deadline, well within pullUntil's own limit.
+    pullUntil(subscription, l -> {
+      out.clear();
+      out.addAll(l);
+      return System.nanoTime() > deadline;
+    }, quiet.plusSeconds(30));
     return out;
   }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 
 /**
  * One emulator stopped mid-stream and started again under a real pipeline whose only sink writes to it: events
@@ -76,13 +77,8 @@ public final class OutageScenario {
   }
 
   /** Polls {@code condition} until it holds; fails naming {@code what} after {@code timeout}. */
-  public static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(100);
-    }
+  public static void await(BooleanSupplier condition, Duration timeout, String what) {
+    Awaitility.await().alias(what).atMost(timeout).pollInterval(Duration.ofMillis(100))
+        .until(condition::getAsBoolean);
   }
 }
