@@ -132,7 +132,7 @@ public final class HttpRequest {
    * and Snowplow's collector do: {@code %XX} escapes are UTF-8 bytes, '+' is a space, and a '%' not followed by
    * two hex digits is kept as written (so {@code 100%} stays {@code 100%} and the rest of the value is still
    * decoded). Escaped bytes that are not UTF-8 become U+FFFD, never other text (an overlong {@code %C0%BC} is not
-   * '<'). Never throws.
+   * {@code <}). Never throws.
    */
   public static String decodeQueryComponent(String s) {
     if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
