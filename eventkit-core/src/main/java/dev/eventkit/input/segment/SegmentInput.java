@@ -1,6 +1,8 @@
 package dev.eventkit.input.segment;
 
 import dev.eventkit.internal.http.PathName;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Envelope;
@@ -12,6 +14,8 @@ import dev.eventkit.http.ItemRejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.Route;
+import dev.eventkit.internal.json.Json;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +28,10 @@ import java.util.Objects;
  * {@code /v1/import}), so Segment's own libraries can point at the collector. {@code /collect} also takes
  * self-describing {@code {"schema", "data"}} events.
  *
+ * <p>Segment's browser library sends its write key in the body as {@code writeKey}: {@link #writeKeyInBody} finds
+ * it there (for a collector that requires keys), and it is removed from every event before anything is stored,
+ * whether keys are required or not.
+ *
  * <p>Each event is checked by {@link SegmentMessage#parse}; in a batch, good events are kept and bad ones are listed in the
  * response. The envelope id is the event's {@code messageId} when given. Accepts {@code application/json} and
  * {@code text/plain} (what browsers' {@code sendBeacon} sends). Stateless and thread-safe.
@@ -34,6 +42,8 @@ public final class SegmentInput implements Input {
   public static final String PROTOCOL = "segment";
 
   private static final String[] MEDIA_TYPES = {"application/json", "text/plain"};
+  /** The body field in which Segment's browser library sends the write key. */
+  private static final String WRITE_KEY = "writeKey";
 
   private final String collectPath;
   private final String segmentStream;
@@ -64,6 +74,31 @@ public final class SegmentInput implements Input {
     routes.add(Route.post("/v1/batch", MEDIA_TYPES));
     routes.add(Route.post("/v1/import", MEDIA_TYPES));
     return routes;
+  }
+
+  /** The top-level {@code writeKey} string of a JSON object body, found without building a tree; else null. */
+  @Override
+  public String writeKeyInBody(HttpRequest request) {
+    byte[] body = request.body();
+    if (body.length == 0) {
+      return null;
+    }
+    try (JsonParser p = Json.reader().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (WRITE_KEY.equals(name) && value == JsonToken.VALUE_STRING) {
+          return p.getText();
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return null; // not JSON: read() answers that
+    }
   }
 
   @Override
@@ -134,6 +169,9 @@ public final class SegmentInput implements Input {
     List<ItemRejection> rejected = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       JsonNode item = items.get(i);
+      if (item.isObject()) {
+        ((ObjectNode) item).remove(WRITE_KEY); // a key is never stored
+      }
       if (sharedContext != null && item.isObject()) {
         mergeContext((ObjectNode) item, sharedContext);
       }
