@@ -242,8 +242,10 @@ public final class SnowplowInput implements Input {
           if (f.getValue().isTextual()) {
             params.put(f.getKey(), f.getValue().textValue());
           } else {
-            violations.add(ProtocolViolation.parameter(f.getKey(), "parameter '" + shortName(f.getKey())
-                + "' must be a string, as the tracker protocol sends every parameter"
+            // Answers never repeat a name that is not a plain parameter name.
+            String which = PathName.isValid(f.getKey()) ? "parameter '" + shortName(f.getKey()) + "'" : "a parameter";
+            violations.add(ProtocolViolation.parameter(f.getKey(), which
+                + " must be a string, as the tracker protocol sends every parameter"
                 + (f.getValue().isNull() ? " (it is null)" : "")));
           }
         }

@@ -72,8 +72,11 @@ class PublicExposureTest {
           s.send("POST", "/collect", SecuredServer.TRACK, "Content-Type", "text/" + "zq-script"),
           s.post("/collect", "{\"type\":\"" + marker + "\"}"),
           s.post("/collect", "{\"schema\":\"" + marker + "\",\"data\":{}}"),
-          s.post("/collect", "{\"type\":\"track\",\"event\":" + "\"" + marker));
-      assertThat(answers).extracting(HttpResponse::statusCode).containsExactly(404, 400, 400, 415, 400, 400, 400);
+          s.post("/collect", "{\"type\":\"track\",\"event\":" + "\"" + marker),
+          s.get("/pixel/p?" + encoded + "=1&data=" + java.util.Base64.getUrlEncoder().encodeToString(
+              ("{\"" + marker.replace("\"", "") + "\":2}").getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+      assertThat(answers).extracting(HttpResponse::statusCode)
+          .containsExactly(404, 400, 400, 415, 400, 400, 400, 400);
       assertThat(answers).allSatisfy(r -> assertThat(r.body()).doesNotContainIgnoringCase("zq"));
     }
   }
