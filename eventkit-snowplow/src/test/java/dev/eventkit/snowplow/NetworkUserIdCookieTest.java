@@ -92,7 +92,8 @@ class NetworkUserIdCookieTest {
   @Test
   void anonymousRequestsGetNoCookieNoIpAndTheZeroId() throws Exception {
     try (TestCollector c = TestCollector.start(SnowplowInput.create(), null,
-        b -> b.clientAddressPolicy(ClientAddressPolicy.builder().trustProxy("127.0.0.1").header("X-Real-IP").build()))) {
+        b -> b.clientAddressPolicy(ClientAddressPolicy.builder().trustProxy("127.0.0.1").header("X-Real-IP")
+            .build()))) {
       HttpResponse<byte[]> r = c.get("/i?e=pv", "SP-Anonymous", "*", "Cookie", "sp=known-user",
           "X-Real-IP", "198.51.100.7");
       assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
