@@ -479,7 +479,9 @@ public final class Collector {
 
   /**
    * Configures a {@link Collector}; not thread-safe. Required: one {@link #input input} or more. Defaults: no
-   * endpoints besides health at {@code /health}, 1 MiB body limit, forwarded headers not trusted.
+   * endpoints besides health at {@code /health}, 1 MiB body limit, forwarded headers not trusted, no write or admin
+   * key required, any well-formed origin but {@code null} allowed, no rate limit, addresses kept whole, every
+   * header but credentials passed to inputs (values capped), no access log.
    */
   public static final class Builder {
     private final Pipeline pipeline;
