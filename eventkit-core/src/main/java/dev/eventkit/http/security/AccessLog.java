@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * most 64), else a random one; the collector returns it in the response either way.
  *
  * <p>Immutable and thread-safe; {@link #record} never throws (a failing destination is the logging backend's
- * concern).
+ * concern). A line is written on the thread that completes the request — for requests that append events, the
+ * log's writer thread — so under load route {@code dev.eventkit.access} to an asynchronous appender.
  */
 public final class AccessLog {
 
