@@ -179,7 +179,8 @@ public final class Collector {
     if (writeKeys == null) {
       return null;
     }
-    WriteKeys.Access access = writeKeys.access(request.path());
+    String path = canonicalPath(request.path());
+    WriteKeys.Access access = writeKeys.access(path);
     if (access == WriteKeys.Access.OPEN) {
       return null;
     }
@@ -187,19 +188,20 @@ public final class Collector {
     if (presented == null && access == WriteKeys.Access.QUERY_KEY) {
       presented = request.queryParameter(writeKeys.queryParameter());
     }
-    return presented == null ? null : admit(writeKeys.find(presented), request.path(), x);
+    return presented == null ? null : admit(writeKeys.find(presented), path, x);
   }
 
   /** The key an input finds in the body, when the headers and query carried none; the refusal, or null. */
   private HttpResponse authorizeBody(HttpRequest request, Input input, Exchange x) {
-    if (writeKeys == null || x.key != null || writeKeys.access(request.path()) == WriteKeys.Access.OPEN) {
+    String path = canonicalPath(request.path());
+    if (writeKeys == null || x.key != null || writeKeys.access(path) == WriteKeys.Access.OPEN) {
       return null;
     }
     String inBody = input.writeKeyInBody(request);
     if (inBody == null) {
       return unauthorized("a write key is required");
     }
-    return admit(writeKeys.find(inBody), request.path(), x);
+    return admit(writeKeys.find(inBody), path, x);
   }
 
   private HttpResponse admit(WriteKeys.Key key, String path, Exchange x) {
@@ -242,11 +244,22 @@ public final class Collector {
     if (key == null) {
       return unauthorized("an admin key is required");
     }
-    if (!key.allowsPath(request.path())) {
+    if (!key.allowsPath(canonicalPath(request.path()))) {
       pipeline.metrics().rejected("forbidden", 1);
       return new Rejection(403, "forbidden", "this admin key may not read this path", null).toResponse();
     }
     return null;
+  }
+
+  /** The path as routes see it (empty segments dropped: {@code //v1//track/} is {@code /v1/track}), for key rules. */
+  private static String canonicalPath(String path) {
+    StringBuilder out = new StringBuilder(path.length());
+    for (String segment : path.split("/")) {
+      if (!segment.isEmpty()) {
+        out.append('/').append(segment);
+      }
+    }
+    return out.length() == 0 ? "/" : out.toString();
   }
 
   private HttpResponse unauthorized(String message) {

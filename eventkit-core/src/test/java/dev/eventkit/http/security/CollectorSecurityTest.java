@@ -88,6 +88,20 @@ class CollectorSecurityTest {
   }
 
   @Test
+  void keyRulesSeeThePathAsRoutesDo() throws Exception {
+    WriteKeys exact = WriteKeys.builder().key("track", KEY, List.of("/v1/track"), List.of("*")).openPath("/pixel/p")
+        .build();
+    try (SecuredServer s = new SecuredServer(b -> b.writeKeys(exact))) {
+      // Extra slashes route to the same place, so they neither widen nor narrow what a rule covers.
+      assertThat(s.post("/v1//track/", SecuredServer.TRACK, "Authorization", "Bearer " + KEY).statusCode())
+          .isEqualTo(202);
+      assertThat(s.get("/pixel//p/").statusCode()).isEqualTo(200);
+      assertThat(s.post("/v1/identify/", SecuredServer.TRACK, "Authorization", "Bearer " + KEY).statusCode())
+          .isEqualTo(403);
+    }
+  }
+
+  @Test
   void openPathsNeedNoKey() throws Exception {
     WriteKeys keys = WriteKeys.builder().key(KEY).openPath("/pixel/*").build();
     try (SecuredServer s = new SecuredServer(b -> b.writeKeys(keys))) {
