@@ -7,6 +7,14 @@ import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.BufferFullException;
 import dev.eventkit.buffer.RingBufferStats;
+import dev.eventkit.http.security.AccessLog;
+import dev.eventkit.http.security.ClientAddressPolicy;
+import dev.eventkit.http.security.CorsPolicy;
+import dev.eventkit.http.security.HeaderPolicy;
+import dev.eventkit.http.security.IpAnonymizer;
+import dev.eventkit.http.security.RateLimits;
+import dev.eventkit.http.security.WriteKeys;
+import dev.eventkit.event.Envelope;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * Host adapters (the JDK server, servlets, Netty) turn their requests into {@link HttpRequest}s and call
  * {@link #handle}.
  *
+ * <p>Protections, each a policy of {@code dev.eventkit.http.security} set on the {@link Builder}: write keys
+ * (401 without a valid key, 403 for a key not allowed on the path or stream), per-client and per-key rate limits
+ * (429 with {@code Retry-After}), a CORS origin policy (a disallowed origin gets no CORS headers and 403), an admin
+ * key for endpoints, the client-address rule behind trusted proxies, address truncation, a header allow-list with
+ * value caps, and an access log. Every answer carries {@code X-Content-Type-Options: nosniff},
+ * {@code Cache-Control: no-store} (unless the answer sets its own) and {@code X-Request-Id}.
+ *
  * <p>Thread-safe; one instance serves every request thread. Failure modes, all as JSON bodies without stack
  * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, more query parameters
  * than allowed 400, unsupported media type or content encoding 415, bad input 400 (from the input), a batch
@@ -59,8 +74,15 @@ public final class Collector {
   private final Pipeline pipeline;
   private final int maxBodyBytes;
   private final int maxQueryParameters;
-  private final boolean trustForwardedHeaders;
   private final Clock clock;
+  private final WriteKeys writeKeys;
+  private final WriteKeys adminKeys;
+  private final CorsPolicy cors;
+  private final RateLimits rateLimits;
+  private final ClientAddressPolicy clientAddresses;
+  private final IpAnonymizer anonymizer;
+  private final HeaderPolicy headerPolicy;
+  private final AccessLog accessLog;
   private final List<Bound> routes;
   private final Map<String, HealthCheck> healthChecks;
 
@@ -69,12 +91,30 @@ public final class Collector {
 
   private record Match(Bound bound, Map<String, String> params) {}
 
+  /** What one request learns on its way through: its client address, its key, how many events were stored. */
+  private static final class Exchange {
+    final String clientIp;
+    WriteKeys.Key key;
+    volatile int events;
+
+    Exchange(String clientIp) {
+      this.clientIp = clientIp;
+    }
+  }
+
   private Collector(Builder b) {
     this.pipeline = b.pipeline;
     this.maxBodyBytes = b.maxBodyBytes;
     this.maxQueryParameters = b.maxQueryParameters;
-    this.trustForwardedHeaders = b.trustForwardedHeaders;
     this.clock = b.clock;
+    this.writeKeys = b.writeKeys;
+    this.adminKeys = b.adminKeys;
+    this.cors = b.cors;
+    this.rateLimits = b.rateLimits;
+    this.clientAddresses = b.clientAddresses;
+    this.anonymizer = b.anonymizer;
+    this.headerPolicy = b.headerPolicy;
+    this.accessLog = b.accessLog;
     this.healthChecks = Map.copyOf(b.healthChecks);
     List<Bound> all = new ArrayList<>();
     for (Input input : b.inputs) {
@@ -105,11 +145,15 @@ public final class Collector {
 
   /** Handles one request; the future never completes exceptionally. */
   public CompletableFuture<HttpResponse> handle(HttpRequest request) {
+    long started = System.nanoTime();
+    String requestId = AccessLog.requestId(request.header("X-Request-Id"));
     String origin = isEndpoint(request) ? null : request.header("Origin");
     String requestedHeaders = request.header("Access-Control-Request-Headers");
     CompletableFuture<HttpResponse> response;
+    Exchange x = new Exchange(clientIp(request));
     try {
-      response = route(request);
+      HttpResponse refused = screen(request, x, origin);
+      response = refused != null ? done(refused) : route(request, x);
     } catch (RuntimeException e) {
       LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
       response = CompletableFuture.completedFuture(internalError());
@@ -117,7 +161,160 @@ public final class Collector {
     return response.exceptionally(e -> {
       LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
       return internalError();
-    }).thenApply(r -> origin == null ? r : withCors(r, origin, requestedHeaders));
+    }).thenApply(r -> origin == null ? r : withCors(r, origin, requestedHeaders))
+        .thenApply(r -> finish(r, request, x, requestId, started));
+  }
+
+  /**
+   * Refusals before routing: the client's rate limit (429) and a browser origin the CORS policy does not allow
+   * (403, preflights included). Null when the request may go on.
+   */
+  private HttpResponse screen(HttpRequest request, Exchange x, String origin) {
+    long wait = rateLimits.tryClient(x.clientIp);
+    if (wait > 0) {
+      return rateLimited(wait);
+    }
+    if (origin != null && !cors.allows(origin)) {
+      pipeline.metrics().rejected("origin_not_allowed", 1);
+      return new Rejection(403, "origin_not_allowed", "this origin may not send to the collector", "Origin")
+          .toResponse();
+    }
+    return null;
+  }
+
+  private HttpResponse rateLimited(long waitNanos) {
+    pipeline.metrics().rejected("rate_limited", 1);
+    long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+    return new Rejection(429, "rate_limited", "too many requests; retry later", null).toResponse()
+        .withHeader("Retry-After", Long.toString(seconds));
+  }
+
+  /**
+   * The key check of an input's route before its body is read: none needed (no keys configured, or an open
+   * path), a key in {@code Authorization} (or, on query-key paths, the query) that is valid and allowed on the path
+   * and within its rate limit, or none yet (then the body may carry one, see {@link #authorizeBody}). Returns the
+   * refusal, or null.
+   */
+  private HttpResponse authorize(HttpRequest request, Exchange x) {
+    if (writeKeys == null) {
+      return null;
+    }
+    String path = canonicalPath(request.path());
+    WriteKeys.Access access = writeKeys.access(path);
+    if (access == WriteKeys.Access.OPEN) {
+      return null;
+    }
+    String presented = WriteKeys.fromAuthorization(request.header("Authorization"));
+    if (presented == null && access == WriteKeys.Access.QUERY_KEY) {
+      presented = request.queryParameter(writeKeys.queryParameter());
+    }
+    return presented == null ? null : admit(writeKeys.find(presented), path, x);
+  }
+
+  /** The key an input finds in the body, when the headers and query carried none; the refusal, or null. */
+  private HttpResponse authorizeBody(HttpRequest request, Input input, Exchange x) {
+    String path = canonicalPath(request.path());
+    if (writeKeys == null || x.key != null || writeKeys.access(path) == WriteKeys.Access.OPEN) {
+      return null;
+    }
+    String inBody = input.writeKeyInBody(request);
+    if (inBody == null) {
+      return unauthorized("a write key is required");
+    }
+    return admit(writeKeys.find(inBody), path, x);
+  }
+
+  private HttpResponse admit(WriteKeys.Key key, String path, Exchange x) {
+    if (key == null) {
+      return unauthorized("the write key is not valid");
+    }
+    if (!key.allowsPath(path)) {
+      pipeline.metrics().rejected("forbidden", 1);
+      return new Rejection(403, "forbidden", "this write key may not send to this path", null).toResponse();
+    }
+    long wait = rateLimits.tryKey(key.name());
+    if (wait > 0) {
+      return rateLimited(wait);
+    }
+    x.key = key;
+    return null;
+  }
+
+  /** 403 when the request's key may not write to a stream that one of its events belongs to; else null. */
+  private HttpResponse checkStreams(Intake intake, Exchange x) {
+    if (x.key == null) {
+      return null;
+    }
+    for (Envelope e : intake.envelopes()) {
+      if (!x.key.allowsStream(e.stream())) {
+        pipeline.metrics().rejected("forbidden", 1);
+        return new Rejection(403, "forbidden", "this write key may not send to this stream", "stream")
+            .toResponse();
+      }
+    }
+    return null;
+  }
+
+  /** Endpoints (health, schemas, metrics) require an admin key when one is configured; the refusal, or null. */
+  private HttpResponse authorizeAdmin(HttpRequest request) {
+    if (adminKeys == null) {
+      return null;
+    }
+    WriteKeys.Key key = adminKeys.find(WriteKeys.fromAuthorization(request.header("Authorization")));
+    if (key == null) {
+      return unauthorized("an admin key is required");
+    }
+    if (!key.allowsPath(canonicalPath(request.path()))) {
+      pipeline.metrics().rejected("forbidden", 1);
+      return new Rejection(403, "forbidden", "this admin key may not read this path", null).toResponse();
+    }
+    return null;
+  }
+
+  /** The path as routes see it (empty segments dropped: {@code //v1//track/} is {@code /v1/track}), for key rules. */
+  private static String canonicalPath(String path) {
+    StringBuilder out = new StringBuilder(path.length());
+    for (String segment : path.split("/")) {
+      if (!segment.isEmpty()) {
+        out.append('/').append(segment);
+      }
+    }
+    return out.length() == 0 ? "/" : out.toString();
+  }
+
+  private HttpResponse unauthorized(String message) {
+    pipeline.metrics().rejected("unauthorized", 1);
+    return new Rejection(401, "unauthorized", message, "Authorization").toResponse()
+        .withHeader("WWW-Authenticate", "Bearer realm=\"eventkit\"");
+  }
+
+  /**
+   * The request as inputs see it: headers through the header policy (credentials always removed, values capped)
+   * and, when keys are configured, the key's query parameter removed, so that nothing an input keeps holds a key.
+   */
+  private HttpRequest forInput(HttpRequest request) {
+    String query = writeKeys == null ? request.rawQuery() : writeKeys.withoutQueryParameter(request.rawQuery());
+    return HttpRequest.builder(request.method(), request.path()).rawQuery(query)
+        .headers(headerPolicy.apply(request.headers())).remoteAddress(request.remoteAddress())
+        .body(request.body()).build();
+  }
+
+  /** The client address as envelopes record it: truncated when an anonymizer is set. */
+  private String storedClientIp(Exchange x) {
+    return anonymizer.enabled() ? anonymizer.apply(x.clientIp) : x.clientIp;
+  }
+
+  /** Headers every answer carries, and the access log line. */
+  private HttpResponse finish(HttpResponse r, HttpRequest request, Exchange x, String requestId, long started) {
+    HttpResponse out = r.withHeader("X-Content-Type-Options", "nosniff").withHeader("X-Request-Id", requestId);
+    if (out.header("Cache-Control") == null) {
+      out = out.withHeader("Cache-Control", "no-store");
+    }
+    if (accessLog.enabled()) {
+      accessLog.record(requestId, request.method(), routeTemplate(request), out.status(), x.events,
+          request.body().length, out.body().length, System.nanoTime() - started);
+    }
+    return out;
   }
 
   private boolean isEndpoint(HttpRequest request) {
@@ -129,6 +326,15 @@ public final class Collector {
     return false;
   }
 
+  private String routeTemplate(HttpRequest request) {
+    for (Bound b : routes) {
+      if (b.route.match(request.path()) != null) {
+        return b.route.template();
+      }
+    }
+    return null;
+  }
+
   private String routeName(HttpRequest request) {
     for (Bound b : routes) {
       if (b.route.match(request.path()) != null) {
@@ -138,7 +344,7 @@ public final class Collector {
     return "(unrouted)";
   }
 
-  private CompletableFuture<HttpResponse> route(HttpRequest request) {
+  private CompletableFuture<HttpResponse> route(HttpRequest request, Exchange x) {
     String method = request.method();
     Match match = null;
     TreeSet<String> allowed = new TreeSet<>();
@@ -168,9 +374,17 @@ public final class Collector {
           "a request takes at most " + maxQueryParameters + " query parameters", null).toResponse());
     }
     if (match.bound.endpoint != null) {
+      HttpResponse denied = authorizeAdmin(request);
+      if (denied != null) {
+        return done(denied);
+      }
       RequestContext context = new RequestContext(match.bound.route, match.params, clock.instant(),
-          clientIp(request), request.header("User-Agent"), pipeline.collectorInfo());
+          storedClientIp(x), headerPolicy.userAgent(request.header("User-Agent")), pipeline.collectorInfo());
       return done(match.bound.endpoint.handle(request, context));
+    }
+    HttpResponse denied = authorize(request, x);
+    if (denied != null) {
+      return done(denied);
     }
     byte[] body = request.body();
     if (body.length > maxBodyBytes) {
@@ -202,21 +416,25 @@ public final class Collector {
       request = HttpRequest.builder(request.method(), request.path()).rawQuery(request.rawQuery())
           .headers(request.headers()).remoteAddress(request.remoteAddress()).body(body).build();
     }
-    // Header values kept in envelopes are bounded so that no header can push an event past the size cap.
+    Input input = match.bound.input;
+    denied = authorizeBody(request, input, x);
+    if (denied != null) {
+      return done(denied);
+    }
+    String rawAgent = request.header("User-Agent");
+    request = forInput(request);
+    // Header values kept in envelopes are bounded so that no header can push an event past the size cap; what was
+    // cut is named in the events' attributes.
     List<String> cut = new ArrayList<>(2);
-    String userAgent = request.header("User-Agent");
+    String userAgent = headerPolicy.userAgent(rawAgent);
     if (userAgent != null && userAgent.length() > TruncatedValues.MAX_USER_AGENT) {
       userAgent = TruncatedValues.cut(userAgent, TruncatedValues.MAX_USER_AGENT);
+    }
+    if (rawAgent != null && userAgent != null && userAgent.length() < rawAgent.length()) {
       cut.add("userAgent");
     }
-    String clientIp = clientIp(request);
-    if (clientIp != null && clientIp.length() > TruncatedValues.MAX_CLIENT_IP) {
-      clientIp = TruncatedValues.cut(clientIp, TruncatedValues.MAX_CLIENT_IP);
-      cut.add("clientIp");
-    }
-    RequestContext context = new RequestContext(route, match.params, clock.instant(), clientIp, userAgent,
+    RequestContext context = new RequestContext(route, match.params, clock.instant(), storedClientIp(x), userAgent,
         pipeline.collectorInfo());
-    Input input = match.bound.input;
     Intake read = input.read(request, context);
     if (!cut.isEmpty() && !read.envelopes().isEmpty()) {
       List<Envelope> marked = new ArrayList<>(read.envelopes().size());
@@ -224,11 +442,16 @@ public final class Collector {
       read = read.withEnvelopes(marked);
     }
     Intake intake = read;
+    denied = checkStreams(intake, x);
+    if (denied != null) {
+      return done(denied);
+    }
     countRejections(intake);
     if (intake.envelopes().isEmpty()) {
       return done(input.respond(intake, context));
     }
-    return pipeline.collect(intake.envelopes()).handle((v, error) ->
+    int appended = intake.envelopes().size();
+    return pipeline.collect(intake.envelopes()).thenRun(() -> x.events = appended).handle((v, error) ->
         error == null ? input.respond(intake, context) : appendFailed(error, intake.envelopes()));
   }
 
@@ -261,14 +484,9 @@ public final class Collector {
     }
   }
 
+  /** The client's address by the client-address policy (before any truncation, for rate limits). */
   private String clientIp(HttpRequest request) {
-    if (trustForwardedHeaders) {
-      String forwarded = request.header("X-Forwarded-For");
-      if (forwarded != null && !forwarded.isBlank()) {
-        return forwarded.split(",")[0].trim();
-      }
-    }
-    return request.remoteAddress();
+    return clientAddresses.resolve(request.remoteAddress(), request.headers()::get);
   }
 
   /** Decompresses, reading at most one byte past the limit so that a gzip bomb costs nothing. */
@@ -352,17 +570,21 @@ public final class Collector {
   }
 
   /**
-   * CORS for inputs: any origin, with credentials (beacons and trackers' cookies), and whatever request headers a
-   * preflight asks for — tracking libraries add their own (analytics.js {@code X-Retry-Count}, RudderStack
-   * {@code AnonymousId}, custom headers configured by the site) and the collector reads none it does not know.
+   * CORS for inputs, as the policy allows the origin, and whatever request headers a preflight asks for: tracking
+   * libraries add their own (analytics.js {@code X-Retry-Count}, RudderStack {@code AnonymousId}, custom headers
+   * configured by the site) and the collector reads none it does not know.
    */
-  private static HttpResponse withCors(HttpResponse r, String origin, String requestedHeaders) {
-    return r.withHeader("Access-Control-Allow-Origin", origin)
-        .withHeader("Access-Control-Allow-Credentials", "true")
-        .withHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-        .withHeader("Access-Control-Allow-Headers", allowedHeaders(requestedHeaders))
-        .withHeader("Access-Control-Max-Age", "86400")
-        .withHeader("Vary", "Origin, Access-Control-Request-Headers");
+  private HttpResponse withCors(HttpResponse r, String origin, String requestedHeaders) {
+    HttpResponse out = r;
+    Map<String, String> headers = cors.headers(origin);
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      out = out.withHeader(h.getKey(), h.getValue());
+    }
+    if (headers.containsKey("Access-Control-Allow-Origin")) {
+      out = out.withHeader("Access-Control-Allow-Headers", allowedHeaders(requestedHeaders))
+          .withHeader("Vary", "Origin, Access-Control-Request-Headers");
+    }
+    return out;
   }
 
   /** The headers always allowed, plus the well-formed names a preflight requested (at most 32 of them). */
@@ -389,15 +611,23 @@ public final class Collector {
 
   /**
    * Configures a {@link Collector}; not thread-safe. Required: one {@link #input input} or more. Defaults: no
-   * endpoints besides health at {@code /health}, 1 MiB body limit, 500 query parameters, forwarded headers not
-   * trusted.
+   * endpoints besides health at {@code /health}, 1 MiB body limit, 500 query parameters, forwarded headers not trusted, no write or admin
+   * key required, any well-formed origin but {@code null} allowed, no rate limit, addresses kept whole, every
+   * header but credentials passed to inputs (values capped), no access log.
    */
   public static final class Builder {
     private final Pipeline pipeline;
     private int maxBodyBytes = 1024 * 1024;
     private int maxQueryParameters = 500;
-    private boolean trustForwardedHeaders;
     private String healthPath = "/health";
+    private WriteKeys writeKeys;
+    private WriteKeys adminKeys;
+    private CorsPolicy cors = CorsPolicy.anyOrigin();
+    private RateLimits rateLimits = RateLimits.none();
+    private ClientAddressPolicy clientAddresses = ClientAddressPolicy.peerOnly();
+    private IpAnonymizer anonymizer = IpAnonymizer.none();
+    private HeaderPolicy headerPolicy = HeaderPolicy.defaults();
+    private AccessLog accessLog = AccessLog.off();
     private Clock clock = Clock.systemUTC();
     private final Map<String, HealthCheck> healthChecks = new java.util.LinkedHashMap<>();
     private final List<Input> inputs = new ArrayList<>();
@@ -434,9 +664,66 @@ public final class Collector {
       return this;
     }
 
-    /** Take the client address from {@code X-Forwarded-For} (only behind a proxy that sets it). */
+    /**
+     * Take the client address from {@code X-Forwarded-For} whatever the peer: every peer counts as a trusted proxy.
+     *
+     * @deprecated name the proxies with {@link #clientAddressPolicy}; trusting every peer lets any client choose
+     *     its recorded address (still only a valid IP literal, never other text)
+     */
+    @Deprecated
     public Builder trustForwardedHeaders(boolean trust) {
-      this.trustForwardedHeaders = trust;
+      this.clientAddresses = trust ? ClientAddressPolicy.trusting("0.0.0.0/0", "::/0") : ClientAddressPolicy.peerOnly();
+      return this;
+    }
+
+    /** How the client address is found behind proxies; {@link ClientAddressPolicy#peerOnly()} by default. */
+    public Builder clientAddressPolicy(ClientAddressPolicy policy) {
+      this.clientAddresses = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Requires a write key on input routes (except paths the keys leave open); null (the default) requires none.
+     * Without a valid key: 401; with a key not allowed on the path or one of the request's streams: 403.
+     */
+    public Builder writeKeys(WriteKeys keys) {
+      this.writeKeys = keys;
+      return this;
+    }
+
+    /** Requires one of these keys (in {@code Authorization}) on every endpoint, health included; null: open. */
+    public Builder adminKeys(WriteKeys keys) {
+      this.adminKeys = keys;
+      return this;
+    }
+
+    /** Which browser origins may send; {@link CorsPolicy#anyOrigin()} by default. */
+    public Builder cors(CorsPolicy policy) {
+      this.cors = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Rate limits per client address and per write key; none by default. */
+    public Builder rateLimits(RateLimits limits) {
+      this.rateLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Truncation of client addresses before anything is stored; {@link IpAnonymizer#none()} by default. */
+    public Builder ipAnonymizer(IpAnonymizer anonymizer) {
+      this.anonymizer = Objects.requireNonNull(anonymizer, "anonymizer");
+      return this;
+    }
+
+    /** Which headers inputs see and how long values may be; {@link HeaderPolicy#defaults()} by default. */
+    public Builder headerPolicy(HeaderPolicy policy) {
+      this.headerPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** One line per request; {@link AccessLog#off()} by default. */
+    public Builder accessLog(AccessLog log) {
+      this.accessLog = Objects.requireNonNull(log, "log");
       return this;
     }
 

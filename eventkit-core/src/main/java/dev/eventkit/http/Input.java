@@ -20,6 +20,16 @@ public interface Input {
   Intake read(HttpRequest request, RequestContext context);
 
   /**
+   * The write key a request carries in its body, for protocols whose clients put it there (Segment's browser
+   * library sends {@code writeKey} in the JSON); null when there is none, and always null by default. The collector
+   * asks only when write keys are required and the headers carried none. An input that reads keys here must also
+   * leave them out of what it stores. Must be cheap and must not throw.
+   */
+  default String writeKeyInBody(HttpRequest request) {
+    return null;
+  }
+
+  /**
    * The answer once the intake's envelopes are durable. The default: the intake's rejection if it has one; 202
    * {@code {"status":"accepted"}} when everything was accepted; 202 with {@code "status":"partial"}, the number
    * of refused events ({@code rejectedCount}) and the first {@value ItemRejection#MAX_LISTED} of them listed

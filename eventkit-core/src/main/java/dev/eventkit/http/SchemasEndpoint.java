@@ -28,8 +28,9 @@ import java.util.Objects;
  *       {@code Retry-After}.
  * </ul>
  *
- * <p>Looking a schema up here fetches it like an event naming it would (and is cached the same way). Immutable and
- * thread-safe.
+ * <p>Looking a schema up here fetches it like an event naming it would (and is cached the same way). Error
+ * messages never repeat the requested URI, and sources appear by their names (a directory as {@code dir:NAME}, not
+ * its path). Immutable and thread-safe.
  */
 public final class SchemasEndpoint implements Endpoint {
 
@@ -88,16 +89,18 @@ public final class SchemasEndpoint implements Endpoint {
     try {
       uri = SchemaUri.parse(text);
     } catch (IllegalArgumentException e) {
-      return Rejection.badRequest("invalid_schema_uri", e.getMessage(), "uri").toResponse();
+      return Rejection.badRequest("invalid_schema_uri", "malformed schema URI: expected "
+          + "iglu:vendor/name/format/MODEL-REVISION-ADDITION or a relative name such as com.acme/checkout/v1.json",
+          "uri").toResponse();
     }
     SchemaLookup r = registry.lookup(uri);
     switch (r.outcome()) {
       case NOT_FOUND:
-        return new Rejection(404, "schema_not_found", "no schema source holds " + uri, "uri").toResponse();
+        return new Rejection(404, "schema_not_found", "no schema source holds this schema", "uri").toResponse();
       case UNAVAILABLE:
         long seconds = Math.max(1, Duration.between(clock.instant(), r.retryAt()).toSeconds());
-        return new Rejection(503, "schema_unavailable", "schema " + uri + " could not be fetched: " + r.problem(),
-            "uri").toResponse().withHeader("Retry-After", Long.toString(seconds));
+        return new Rejection(503, "schema_unavailable", "the schema could not be fetched now; retry later", "uri")
+            .toResponse().withHeader("Retry-After", Long.toString(seconds));
       default:
         ObjectNode body = describe(r.info());
         try {

@@ -17,24 +17,37 @@ import java.util.stream.Stream;
  *
  * <p>Immutable and thread-safe; reads the file on every fetch (the registry caches). Failure modes: a missing file
  * is not found; any other I/O error is thrown as {@link IOException}. {@link SchemaUri} admits no {@code ..}
- * segment, and the resolved path is checked to stay below the root.
+ * segment, and the resolved path is checked to stay below the root. Its {@link #name()} and its errors never show
+ * the directory's absolute path (they appear in public listings): the name is {@code dir:} and the directory's last
+ * component unless given, and errors name the file relative to the root.
  */
 public final class DirectorySchemaSource implements SchemaSource {
 
   private final Path root;
+  private final String name;
 
-  private DirectorySchemaSource(Path root) {
+  private DirectorySchemaSource(Path root, String name) {
     this.root = root.toAbsolutePath().normalize();
+    this.name = name;
   }
 
-  /** A source reading below {@code root}, which need not exist yet. */
+  /** A source reading below {@code root}, which need not exist yet, named {@code dir:} and its last component. */
   public static DirectorySchemaSource of(Path root) {
-    return new DirectorySchemaSource(root);
+    Path last = root.toAbsolutePath().normalize().getFileName();
+    return new DirectorySchemaSource(root, "dir:" + (last == null ? "/" : last.toString()));
+  }
+
+  /** A source reading below {@code root} under a name of one's choosing (shown in listings and health). */
+  public static DirectorySchemaSource of(Path root, String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("a schema source name is not blank");
+    }
+    return new DirectorySchemaSource(root, name);
   }
 
   @Override
   public String name() {
-    return "dir:" + root;
+    return name;
   }
 
   @Override
@@ -56,6 +69,10 @@ public final class DirectorySchemaSource implements SchemaSource {
       return Optional.empty();
     } catch (java.nio.charset.MalformedInputException e) {
       throw new IOException("schema file is not UTF-8", e);
+    } catch (IOException e) {
+      // The exception's own message is the absolute path; name the file below the root instead.
+      throw new IOException("cannot read schema file " + root.relativize(file) + " (" + e.getClass().getSimpleName()
+          + ")", e);
     }
   }
 

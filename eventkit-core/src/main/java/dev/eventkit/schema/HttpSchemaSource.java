@@ -56,9 +56,14 @@ public final class HttpSchemaSource implements SchemaSource {
     return new Builder(baseUrl);
   }
 
+  /** The server's URL without user info or query, which may hold credentials. */
   @Override
   public String name() {
-    return base.toString();
+    if (base.getRawUserInfo() == null && base.getRawQuery() == null) {
+      return base.toString();
+    }
+    return base.getScheme() + "://" + base.getHost() + (base.getPort() < 0 ? "" : ":" + base.getPort())
+        + (base.getRawPath() == null ? "" : base.getRawPath());
   }
 
   @Override

@@ -45,7 +45,10 @@ public final class SchemaUri implements Comparable<SchemaUri> {
     this.path = path;
   }
 
-  /** Parses a schema URI; throws {@link IllegalArgumentException} naming it when it is malformed. */
+  /**
+   * Parses a schema URI; throws {@link IllegalArgumentException} when it is malformed, with a message that does not
+   * repeat the text.
+   */
   public static SchemaUri parse(String text) {
     Objects.requireNonNull(text, "schema URI");
     if (text.length() <= MAX_LENGTH) {
@@ -59,9 +62,9 @@ public final class SchemaUri implements Comparable<SchemaUri> {
         return new SchemaUri(Kind.RELATIVE, text, slash < 0 ? "" : text.substring(0, slash), text);
       }
     }
-    throw new IllegalArgumentException("malformed schema URI '" + abbreviate(text)
-        + "': expected iglu:vendor/name/format/MODEL-REVISION-ADDITION or a relative name such as "
-        + "com.acme/checkout/v1.json");
+    // The text is not repeated: it may come from a request, and messages end up in responses.
+    throw new IllegalArgumentException("malformed schema URI: expected iglu:vendor/name/format/MODEL-REVISION-ADDITION"
+        + " or a relative name such as com.acme/checkout/v1.json");
   }
 
   /** Whether {@link #parse} would accept {@code text}. */

@@ -57,7 +57,8 @@ class SchemasEndpointTest {
 
       HttpResponse<String> malformed = server.get("/schemas/not%20a%20uri");
       assertThat(malformed.statusCode()).isEqualTo(400);
-      assertThat(Json.read(malformed.body()).path("error").path("message").asText()).contains("not a uri");
+      assertThat(Json.read(malformed.body()).path("error").path("message").asText())
+          .contains("malformed schema URI").doesNotContain("not a uri");
       assertThat(server.get("/schemas/iglu:com.acme/nope/jsonschema/1-0-0").statusCode()).isEqualTo(404);
       assertThat(server.post("/schemas", "application/json", "{}").statusCode()).isEqualTo(405);
     }

@@ -171,7 +171,7 @@ class SchemaRegistryTest {
         .isEqualTo(ValidationError.SCHEMA_NOT_FOUND);
     assertThat(iglu.totalRequests()).isEqualTo(2);
     assertThat(registry.schemas()).extracting(SchemaInfo::uri, SchemaInfo::source).contains(
-        org.assertj.core.groups.Tuple.tuple(acme, "dir:" + dir2.toAbsolutePath().normalize()),
+        org.assertj.core.groups.Tuple.tuple(acme, "dir:" + dir2.getFileName()),
         org.assertj.core.groups.Tuple.tuple("iglu:org.other/b/jsonschema/1-0-0", iglu.baseUrl()));
     assertThat(registry.health().sources()).extracting(SourceHealth::priority).containsExactly(0, 10, 20);
   }

@@ -28,7 +28,7 @@ class SchemaUriTest {
   }
 
   @Test
-  void refusesEverythingElseNamingIt() {
+  void refusesEverythingElseWithoutRepeatingIt() {
     for (String bad : new String[] {"", "iglu:com.acme/x/jsonschema/1-0", "iglu:com.acme/x/jsonschema",
         "iglu:../x/jsonschema/1-0-0", "http://example.com/s.json", "/abs/path.json", "a//b", "a/../b", "../x",
         "com.acme/ch eckout", "iglu:com.acme/x/jsonschema/1-0-0/extra", "a".repeat(600)}) {
@@ -36,6 +36,6 @@ class SchemaUriTest {
     }
     assertThatThrownBy(() -> SchemaUri.parse("http://example.com/s.json"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'http://example.com/s.json'");
+        .hasMessageContaining("malformed schema URI").hasMessageNotContaining("example.com");
   }
 }

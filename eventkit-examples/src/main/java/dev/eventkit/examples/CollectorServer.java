@@ -33,6 +33,8 @@ import dev.eventkit.snowplow.SnowplowInput;
 import dev.eventkit.snowplow.SnowplowSchemas;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,6 +75,7 @@ public final class CollectorServer implements AutoCloseable {
     SchemaRegistry registry = registry(config);
     Pipeline pipeline = pipeline(config, registry).start();
     Collector collector = collector(config, pipeline, registry);
+    exposureWarnings(config).forEach(w -> LOG.warn("{}", w));
     HttpServer server = JdkHttpHandler.serve(collector, new InetSocketAddress(config.host(), config.port()), 256);
     // Handlers block while the log commits, so the pool is sized for waiting, not for CPU.
     ExecutorService threads = Executors.newFixedThreadPool(64, r -> {
@@ -113,7 +116,7 @@ public final class CollectorServer implements AutoCloseable {
   static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry) {
     PixelInput.Builder pixels = PixelInput.builder();
     config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
-    return Collector.builder(pipeline)
+    Collector.Builder builder = Collector.builder(pipeline)
         .input(SegmentInput.create())
         .input(SelfDescribingInput.create())
         .input(CloudEventsInput.create())
@@ -122,9 +125,36 @@ public final class CollectorServer implements AutoCloseable {
         .input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build())
         .endpoint(SchemasEndpoint.create(registry))
         .maxBodyBytes(config.maxBodyBytes())
-        .trustForwardedHeaders(config.trustForwardedHeaders())
-        .healthCheck("schemas", registry.healthCheck())
-        .build();
+        .healthCheck("schemas", registry.healthCheck());
+    return config.security().apply(builder).build();
+  }
+
+  /**
+   * Says loudly what an operator exposes: no write key while listening beyond loopback (anyone who reaches the
+   * port can write events), open endpoints there, and the configuration's own warnings. Never names a key.
+   */
+  static List<String> exposureWarnings(CollectorConfig config) {
+    SecurityConfig security = config.security();
+    List<String> out = new ArrayList<>();
+    if (security.writeKeys() == null && !isLoopback(config.host())) {
+      out.add("*** eventkit is listening on " + config.host() + " without write keys: anyone who can reach this "
+          + "port can send events. Set EVENTKIT_WRITE_KEYS (or EVENTKIT_WRITE_KEYS_FILE) before exposing it, or "
+          + "EVENTKIT_HOST=127.0.0.1 for local use. ***");
+    }
+    if (security.adminKeys() == null && !isLoopback(config.host())) {
+      out.add("/health and /schemas are open to anyone who can reach " + config.host()
+          + "; set EVENTKIT_ADMIN_KEY to require a key");
+    }
+    out.addAll(security.warnings());
+    return out;
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /**

@@ -18,6 +18,13 @@ import dev.eventkit.http.Collector;
 import dev.eventkit.metrics.CountingMetrics;
 import dev.eventkit.testing.ControllableSink;
 import dev.eventkit.testing.LocalServer;
+import dev.eventkit.http.security.WriteKeys;
+import dev.eventkit.internal.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,8 +36,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Segment's own {@code analytics-java} library, pointed at the collector, through a sink outage that fills the log
- * and so a period of 503s: the library retries, and every event it sent reaches the sink.
+ * Segment's own {@code analytics-java} library, pointed at the collector: through a sink outage that fills the log
+ * and so a period of 503s (the library retries, and every event it sent reaches the sink); and against the example
+ * collector configured with a write key, sending with that key (events arrive) and with another (401, nothing
+ * stored).
  */
 class SegmentClientTest {
 
@@ -100,6 +109,95 @@ class SegmentClientTest {
       assertThat(one.get(0).protocol()).isEqualTo("segment");
       assertThat(one.get(0).payload().at("/properties/currency").asText()).isEqualTo("EUR");
       assertThat(one.get(0).payload().at("/context/library/name").asText()).isEqualTo("analytics-java");
+    }
+  }
+
+  private static final String WRITE_KEY = "wk_shop_7Qm2xP9vLr4T";
+
+  /** The example collector with one write key, configured as its SHA-256 digest (no plain key at rest). */
+  private CollectorServer securedCollector(Path data) throws Exception {
+    Path keys = Files.writeString(dir.resolve("write-keys"), "# the shop's backend\n"
+        + "sha256:" + WriteKeys.sha256Hex(WRITE_KEY) + " name=shop paths=/v1/* streams=default\n");
+    return CollectorServer.start(CollectorConfig.fromEnvironment(Map.of(
+        "EVENTKIT_PORT", "0", "EVENTKIT_HOST", "127.0.0.1", "EVENTKIT_DATA_DIR", data.toString(),
+        "EVENTKIT_WRITE_KEYS_FILE", keys.toString())));
+  }
+
+  private static Analytics client(CollectorServer server, String key, Set<String> sent, Set<String> failed) {
+    return Analytics.builder(key)
+        .endpoint("http://127.0.0.1:" + server.port())
+        .flushQueueSize(5)
+        .flushInterval(1, TimeUnit.SECONDS)
+        .retries(1)
+        .callback(new Callback() {
+          @Override
+          public void success(Message message) {
+            sent.add(message.messageId());
+          }
+
+          @Override
+          public void failure(Message message, Throwable throwable) {
+            failed.add(message.messageId());
+          }
+        })
+        .build();
+  }
+
+  @Test
+  void analyticsJavaWithTheConfiguredWriteKeyDeliversThroughTheExampleCollector() throws Exception {
+    Set<String> sent = ConcurrentHashMap.newKeySet();
+    Set<String> failed = ConcurrentHashMap.newKeySet();
+    Path data = dir.resolve("data");
+    try (CollectorServer server = securedCollector(data)) {
+      Analytics analytics = client(server, WRITE_KEY, sent, failed);
+      for (int i = 0; i < 10; i++) {
+        analytics.enqueue(TrackMessage.builder("Order Completed").userId("user-" + i)
+            .properties(Map.of("total", i)));
+      }
+      analytics.flush();
+      await().atMost(Duration.ofSeconds(30)).until(() -> sent.size() + failed.size() == 10);
+      analytics.shutdown();
+      assertThat(failed).isEmpty();
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> NdjsonOutput.read(data.resolve("events")).size() == 10);
+      List<Envelope> stored = NdjsonOutput.read(data.resolve("events"));
+      assertThat(stored).extracting(Envelope::id).containsExactlyInAnyOrderElementsOf(sent);
+      assertThat(stored.get(0).payload().at("/context/library/name").asText()).isEqualTo("analytics-java");
+      for (Path f : Files.list(data.resolve("events")).toList()) {
+        assertThat(Files.readString(f)).doesNotContain(WRITE_KEY);
+      }
+    }
+  }
+
+  @Test
+  void aWrongWriteKeyIsAnswered401AndNothingIsStored() throws Exception {
+    Set<String> sent = ConcurrentHashMap.newKeySet();
+    Set<String> failed = ConcurrentHashMap.newKeySet();
+    Path data = dir.resolve("data");
+    try (CollectorServer server = securedCollector(data)) {
+      Analytics analytics = client(server, "wk_shop_wrong", sent, failed);
+      for (int i = 0; i < 5; i++) {
+        analytics.enqueue(TrackMessage.builder("Order Completed").userId("user-" + i));
+      }
+      analytics.flush();
+      await().atMost(Duration.ofSeconds(30)).until(() -> failed.size() == 5);
+      analytics.shutdown();
+      assertThat(sent).isEmpty();
+
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + server.port() + "/v1/track"))
+          .header("Content-Type", "application/json")
+          .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+              "wk_shop_wrong:".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"event\":\"x\",\"userId\":\"u\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(401);
+      assertThat(r.headers().firstValue("WWW-Authenticate")).isPresent();
+      assertThat(Json.read(r.body()).at("/error/code").asText()).isEqualTo("unauthorized");
+      assertThat(r.body()).doesNotContain("wk_shop_wrong");
+
+      assertThat(server.pipeline().status().log().lastSequence()).as("events appended to the log").isZero();
+      assertThat(NdjsonOutput.read(data.resolve("events"))).isEmpty();
     }
   }
 }

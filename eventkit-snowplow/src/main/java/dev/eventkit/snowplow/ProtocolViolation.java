@@ -33,8 +33,10 @@ record ProtocolViolation(String pointer, String field, String message) {
     return new Violation(pointer, field == null ? "body" : field, message);
   }
 
+  /** The answer; names the field only when it is a plain name (an answer never repeats arbitrary input). */
   Rejection toRejection() {
-    return Rejection.badRequest(CODE, message, field);
+    return Rejection.badRequest(CODE, message,
+        field == null || dev.eventkit.internal.http.PathName.isValid(field) ? field : null);
   }
 
   private static String escape(String token) {

@@ -78,14 +78,12 @@ public final class SnowplowInput implements Input {
 
   private final String stream;
   private final NetworkUserIdCookie cookie;
-  private final ClientAddress clientAddress;
   private final Set<String> redirectHosts;
   private final boolean customPaths;
 
   private SnowplowInput(Builder b) {
     this.stream = b.stream;
     this.cookie = b.cookie;
-    this.clientAddress = new ClientAddress(b.trustedIpHeaders);
     this.redirectHosts = Set.copyOf(b.redirectHosts);
     this.customPaths = b.customPaths;
   }
@@ -141,7 +139,8 @@ public final class SnowplowInput implements Input {
 
   private RequestFacts facts(HttpRequest request, RequestContext context) {
     boolean anonymous = request.header("SP-Anonymous") != null;
-    String ip = anonymous ? null : clientAddress.resolve(request, context.clientIp());
+    // The collector's ClientAddressPolicy (trusted proxies, right-most untrusted address) is the one rule.
+    String ip = anonymous ? null : context.clientIp();
     String userId = null;
     if (cookie.enabled()) {
       if (anonymous) {
@@ -249,8 +248,10 @@ public final class SnowplowInput implements Input {
           if (f.getValue().isTextual()) {
             params.put(f.getKey(), f.getValue().textValue());
           } else {
-            violations.add(ProtocolViolation.parameter(f.getKey(), "parameter '" + shortName(f.getKey())
-                + "' must be a string, as the tracker protocol sends every parameter"
+            // Answers never repeat a name that is not a plain parameter name.
+            String which = PathName.isValid(f.getKey()) ? "parameter '" + shortName(f.getKey()) + "'" : "a parameter";
+            violations.add(ProtocolViolation.parameter(f.getKey(), which
+                + " must be a string, as the tracker protocol sends every parameter"
                 + (f.getValue().isNull() ? " (it is null)" : "")));
           }
         }
@@ -442,13 +443,13 @@ public final class SnowplowInput implements Input {
 
   /**
    * Configures a {@link SnowplowInput}; not thread-safe. Defaults: stream {@code default}; the network user id
-   * cookie with {@link NetworkUserIdCookie#defaults()}; no proxy header trusted beyond the collector's own policy;
+   * cookie with {@link NetworkUserIdCookie#defaults()}; the client address as the collector resolved it (its
+   * {@code ClientAddressPolicy} decides which proxy headers count);
    * redirects disabled; custom {@code /{vendor}/{version}} paths enabled.
    */
   public static final class Builder {
     private String stream = Envelope.DEFAULT_STREAM;
     private NetworkUserIdCookie cookie = NetworkUserIdCookie.defaults();
-    private List<String> trustedIpHeaders = List.of();
     private final Set<String> redirectHosts = new LinkedHashSet<>();
     private boolean customPaths = true;
 
@@ -463,16 +464,6 @@ public final class SnowplowInput implements Input {
     /** The network user id cookie; {@link NetworkUserIdCookie#disabled()} to neither read nor set one. */
     public Builder cookie(NetworkUserIdCookie cookie) {
       this.cookie = Objects.requireNonNull(cookie, "cookie");
-      return this;
-    }
-
-    /**
-     * Proxy headers that name the client address, most trusted first, such as {@code CF-Connecting-IP},
-     * {@code X-Real-IP}, {@code X-Forwarded-For} or {@code Forwarded}. Name only headers that the proxies in front
-     * of the collector set or overwrite: a client can send any of them.
-     */
-    public Builder trustedIpHeaders(String... headers) {
-      this.trustedIpHeaders = List.of(headers);
       return this;
     }
 
@@ -498,11 +489,6 @@ public final class SnowplowInput implements Input {
     public SnowplowInput build() {
       if (!PathName.isValid(stream)) {
         throw new IllegalArgumentException("a stream name is 1-128 letters, digits, '.', '_' or '-'");
-      }
-      for (String h : trustedIpHeaders) {
-        if (h == null || h.isBlank()) {
-          throw new IllegalArgumentException("trusted IP header names must not be blank");
-        }
       }
       for (String h : redirectHosts) {
         if (!HOST.matcher(h).matches()) {

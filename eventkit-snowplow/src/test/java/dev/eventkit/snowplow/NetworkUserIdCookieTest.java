@@ -7,6 +7,7 @@ import dev.eventkit.event.Envelope;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import dev.eventkit.http.security.ClientAddressPolicy;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,7 +91,9 @@ class NetworkUserIdCookieTest {
 
   @Test
   void anonymousRequestsGetNoCookieNoIpAndTheZeroId() throws Exception {
-    try (TestCollector c = TestCollector.start(SnowplowInput.builder().trustedIpHeaders("X-Real-IP").build())) {
+    try (TestCollector c = TestCollector.start(SnowplowInput.create(), null,
+        b -> b.clientAddressPolicy(ClientAddressPolicy.builder().trustProxy("127.0.0.1").header("X-Real-IP")
+            .build()))) {
       HttpResponse<byte[]> r = c.get("/i?e=pv", "SP-Anonymous", "*", "Cookie", "sp=known-user",
           "X-Real-IP", "198.51.100.7");
       assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();

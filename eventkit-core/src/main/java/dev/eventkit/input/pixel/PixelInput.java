@@ -125,7 +125,7 @@ public final class PixelInput implements Input {
       if (payload.has(key)) {
         return Intake.rejected(Rejection.badRequest("duplicate_field",
             "a field is given both in the base64 parameter and as a query parameter",
-            key.length() > 64 ? key.substring(0, 64) : key));
+            PathName.isValid(key) ? key : null)); // an answer never repeats a name that is not plain
       }
       if (p.getValue().size() == 1) {
         payload.put(key, p.getValue().get(0));

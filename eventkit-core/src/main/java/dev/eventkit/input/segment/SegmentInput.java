@@ -1,6 +1,8 @@
 package dev.eventkit.input.segment;
 
 import dev.eventkit.internal.http.PathName;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Envelope;
@@ -14,6 +16,8 @@ import dev.eventkit.http.ItemRejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.Route;
+import dev.eventkit.internal.json.Json;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +39,8 @@ import java.util.Objects;
  * {@link SegmentMessage#parse(JsonNode, SegmentEventType, SegmentMessage.ApiTimes)}). {@code /collect} stores
  * events as sent and takes {@code application/json} or {@code text/plain}.
  *
- * <p>On every route a {@code writeKey} in the body is removed before the event is stored; the key in
+ * <p>On every route a {@code writeKey} in the body is removed before the event is stored ({@link #writeKeyInBody}
+ * finds it for a collector that requires keys); the key in
  * {@code Authorization} or in the query is never stored either. Each event is checked by {@link SegmentMessage#parse};
  * in a batch, good events are kept and bad ones are listed in the response. The envelope id is the event's
  * {@code messageId} when given. Stateless and thread-safe.
@@ -46,6 +51,8 @@ public final class SegmentInput implements Input {
   public static final String PROTOCOL = "segment";
 
   private static final String[] MEDIA_TYPES = {"application/json", "text/plain"};
+  /** The body field in which Segment's browser library sends the write key. */
+  private static final String WRITE_KEY = "writeKey";
 
   /** The tracking API's batch routes: Segment's, analytics.js' short one, RudderStack's beacon. */
   private static final List<String> BATCH_ROUTES = List.of("/v1/batch", "/v1/import", "/v1/b", "/beacon/v1/batch");
@@ -99,6 +106,31 @@ public final class SegmentInput implements Input {
   private boolean isTrackingApi(Route route) {
     String t = route.template();
     return !t.equals(collectPath) && !t.equals(collectPath + "/{stream}");
+  }
+
+  /** The top-level {@code writeKey} string of a JSON object body, found without building a tree; else null. */
+  @Override
+  public String writeKeyInBody(HttpRequest request) {
+    byte[] body = request.body();
+    if (body.length == 0) {
+      return null;
+    }
+    try (JsonParser p = Json.reader().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (WRITE_KEY.equals(name) && value == JsonToken.VALUE_STRING) {
+          return p.getText();
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return null; // not JSON: read() answers that
+    }
   }
 
   @Override
@@ -183,6 +215,9 @@ public final class SegmentInput implements Input {
     List<ItemRejection> rejected = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       JsonNode item = items.get(i);
+      if (item.isObject()) {
+        ((ObjectNode) item).remove(WRITE_KEY); // a key is never stored
+      }
       if (sharedContext != null && item.isObject()) {
         mergeContext((ObjectNode) item, sharedContext);
       }

@@ -69,13 +69,13 @@ class SelfDescribingInputTest {
   }
 
   @Test
-  void aMalformedSchemaUriIsRefusedNamingIt() throws Exception {
+  void aMalformedSchemaUriIsRefusedWithoutRepeatingIt() throws Exception {
     HttpResponse<String> r = server.post("/sd", "application/json",
         "{\"schema\":\"http://evil.example/s.json\",\"data\":{}}");
     assertThat(r.statusCode()).isEqualTo(400);
     JsonNode error = Json.read(r.body()).path("error");
     assertThat(error.path("code").asText()).isEqualTo("invalid_schema_uri");
-    assertThat(error.path("message").asText()).contains("http://evil.example/s.json");
+    assertThat(error.path("message").asText()).contains("malformed schema URI").doesNotContain("evil.example");
     assertThat(error.path("field").asText()).isEqualTo("schema");
 
     HttpResponse<String> ctx = server.post("/sd", "application/json", "{\"schema\":\"" + CHECKOUT
