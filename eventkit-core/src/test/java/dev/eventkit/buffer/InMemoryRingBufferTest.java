@@ -1,5 +1,7 @@
 package dev.eventkit.buffer;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 class InMemoryRingBufferTest extends RingBufferContract {
 
   @Override
@@ -10,5 +12,10 @@ class InMemoryRingBufferTest extends RingBufferContract {
   @Override
   void prune(RingBuffer log) {
     // Retention runs on each append.
+  }
+
+  @Override
+  void corrupt(RingBuffer log, long sequence, byte[] stored) {
+    assertThat(((InMemoryRingBuffer) log).overwrite(sequence, stored)).isTrue();
   }
 }
