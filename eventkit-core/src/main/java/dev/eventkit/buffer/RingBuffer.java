@@ -17,8 +17,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread-safety: every method may be called from any thread. The futures returned here are never completed on
  * the log's writer thread, so their dependent actions may block, even on the log itself (say, append again and
- * wait); they run on a thread of the log's small callback pool, or on the calling thread when the future is already
- * complete on return.
+ * wait); they run on one of the log's callback threads, or on the calling thread when the future is already
+ * complete on return. Keep them short all the same: each one that blocks holds a callback thread.
  *
  * <p>Failure modes: {@link #append} completes exceptionally when the batch was not stored: with
  * {@link BufferFullException} when the log is at its capacity (retry later), with {@link BatchTooLargeException} when

@@ -47,8 +47,9 @@ import org.sqlite.SQLiteException;
  * I/O error), its transaction is rolled back and the writer's connection is reopened, so every append of that group
  * fails and nothing of it is stored; the log reports {@linkplain LogHealth.State#FAILING failing} and recovers by
  * itself with the next write that succeeds (a small probe write runs every second while it is idle and failing).
- * Futures complete on a small pool of callback threads ({@code eventkit-log-callbacks-*}, started as needed, idle
- * ones stop after a while), never on the writer thread, so a dependent action may block without stalling the log.
+ * Futures complete on callback threads ({@code eventkit-log-callbacks-*}: one per group commit is handed the
+ * answers; threads are started only when none is idle and end after 30 s idle, so there are one or two unless
+ * callbacks block), never on the writer thread, so a dependent action may block without stalling the log.
  *
  * <p>Retention is held back by every cursor stored in the log, opened in this run or not. A record that cannot be
  * decoded is read as an {@linkplain LogRecord#isUndecodable() undecodable} record. Sequences are SQLite
