@@ -530,7 +530,10 @@ public final class SqliteRingBuffer implements RingBuffer {
   private void writeGroup(List<Op> group) {
     List<Op> written = new ArrayList<>(group.size());
     for (Op op : group) {
-      if (op instanceof Append || op instanceof Commit) {
+      if (op instanceof Commit && !cursors.containsKey(((Commit) op).consumer)) {
+        // Dropped after the commit was asked for: writing it would bring the cursor back.
+        answer(op, new IllegalArgumentException("cursor not open: " + ((Commit) op).consumer));
+      } else if (op instanceof Append || op instanceof Commit) {
         written.add(op);
       }
     }

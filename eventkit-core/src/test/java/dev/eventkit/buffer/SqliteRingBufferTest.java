@@ -1,6 +1,7 @@
 package dev.eventkit.buffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.eventkit.Envelope;
@@ -212,6 +213,27 @@ class SqliteRingBufferTest extends RingBufferContract {
       assertThat(log.stats().unconsumedEvents()).isEqualTo(2);
       long twoRecords = log.read(1, 10).stream().mapToLong(r -> EnvelopeCodec.encode(r.envelope()).length).sum();
       assertThat(log.stats().unconsumedBytes()).isEqualTo(twoRecords);
+    }
+  }
+
+  @Test
+  void aCommitQueuedBehindTheDropOfItsCursorDoesNotBringTheCursorBack() throws Exception {
+    Path file = dir.resolve("drop.db");
+    try (SqliteRingBuffer log = SqliteRingBuffer.at(file)) {
+      log.openCursor("gone");
+      log.append(Envelopes.tracks("a", 5)).join();
+      CompletableFuture<Void> dropped;
+      CompletableFuture<Void> late;
+      try (AutoCloseable held = holdCommits(log)) {
+        dropped = log.dropCursor("gone");
+        late = log.commit("gone", 5);
+      }
+      dropped.get(10, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalArgumentException.class);
+      assertThat(log.cursors()).isEmpty();
+    }
+    try (SqliteRingBuffer log = SqliteRingBuffer.at(file)) {
+      assertThat(log.cursors()).isEmpty();
     }
   }
 }
