@@ -16,9 +16,9 @@ import java.util.concurrent.CompletableFuture;
  * as consumed.
  *
  * <p>Thread-safety: every method may be called from any thread. The futures returned here are never completed on
- * the log's writer thread, so their dependent actions may block, even on the log itself (say, append again and
- * wait); they run on one of the log's callback threads, or on the calling thread when the future is already
- * complete on return. Keep them short all the same: each one that blocks holds a callback thread.
+ * a thread the log needs in order to commit, so a dependent action may wait for the log itself (say, append again
+ * and {@code join}); it runs on one of the log's callback threads, or on the calling thread when the future is
+ * already complete on return. Keep dependent actions short all the same.
  *
  * <p>Failure modes: {@link #append} completes exceptionally when the batch was not stored: with
  * {@link BufferFullException} when the log is at its capacity (retry later), with {@link BatchTooLargeException} when

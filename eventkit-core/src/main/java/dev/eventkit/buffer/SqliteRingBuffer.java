@@ -25,10 +25,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,9 +47,10 @@ import org.sqlite.SQLiteException;
  * I/O error), its transaction is rolled back and the writer's connection is reopened, so every append of that group
  * fails and nothing of it is stored; the log reports {@linkplain LogHealth.State#FAILING failing} and recovers by
  * itself with the next write that succeeds (a small probe write runs every second while it is idle and failing).
- * Futures complete on callback threads ({@code eventkit-log-callbacks-*}: one per group commit is handed the
- * answers; threads are started only when none is idle and end after 30 s idle, so there are one or two unless
- * callbacks block), never on the writer thread, so a dependent action may block without stalling the log.
+ * Futures complete on the log's callback thread ({@code eventkit-log-callbacks-*}), never on the writer thread, so
+ * a dependent action may wait for another of the log's futures ({@code join}, {@code get}): the callback pool then
+ * adds a thread, and neither the writer nor later answers stall. A callback that blocks on anything else delays the
+ * answers queued behind it (never the writer): keep such work off these threads.
  *
  * <p>Retention is held back by every cursor stored in the log, opened in this run or not. A record that cannot be
  * decoded is read as an {@linkplain LogRecord#isUndecodable() undecodable} record. Sequences are SQLite
@@ -137,11 +138,16 @@ public final class SqliteRingBuffer implements RingBuffer {
     }
     reader = readerConnection;
     nextPruneNanos = System.nanoTime() + retention.cleanupInterval().toNanos();
-    callbacks = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-      Thread t = new Thread(r, "eventkit-log-callbacks-" + CALLBACK_THREADS.incrementAndGet());
+    // One thread takes the answers off the writer. A fork-join pool rather than a plain one: a callback waiting
+    // for another future of the log (join, get) makes it add a thread, so waiting there cannot deadlock, while the
+    // common case hands each group's answers to the one warm thread (an idle set of plain workers costs several
+    // times more per hand-off).
+    callbacks = new ForkJoinPool(1, pool -> {
+      ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+      t.setName("eventkit-log-callbacks-" + CALLBACK_THREADS.incrementAndGet());
       t.setDaemon(true);
       return t;
-    });
+    }, null, true);
     writerThread = new Thread(this::writeLoop, "eventkit-log-writer");
     writerThread.setDaemon(true);
     writerThread.start();
