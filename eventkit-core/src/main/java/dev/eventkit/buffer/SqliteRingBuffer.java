@@ -420,6 +420,11 @@ public final class SqliteRingBuffer implements RingBuffer {
     return op.future;
   }
 
+  /** Operations waiting for the writer to take them, for tests that need it to be busy with a known one. */
+  int queuedForTest() {
+    return ops.size();
+  }
+
   /** The file the log lives in. */
   Path path() {
     return path;

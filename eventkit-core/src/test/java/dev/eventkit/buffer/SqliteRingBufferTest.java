@@ -226,6 +226,9 @@ class SqliteRingBufferTest extends RingBufferContract {
       CompletableFuture<Void> late;
       try (AutoCloseable held = holdCommits(log)) {
         dropped = log.dropCursor("gone");
+        // The writer has taken the drop and waits for the lock; the commit is asked for while the cursor still
+        // looks open, and is written in the next group, after the drop.
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.queuedForTest() == 0);
         late = log.commit("gone", 5);
       }
       dropped.get(10, TimeUnit.SECONDS);
