@@ -5,36 +5,48 @@ import dev.eventkit.event.EnvelopeCodec;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A log held in memory, with the same semantics as {@link SqliteRingBuffer} (sequences, cursors, retention,
- * capacity) but no durability: what it holds is gone when the process ends. For tests and for hosts that accept
- * that loss.
+ * capacity, the envelope's wire form) but no durability: what it holds is gone when the process ends. For tests and
+ * for hosts that accept that loss. It stores each envelope encoded, as the durable log does, and decodes it on every
+ * read, so an envelope that would not survive the durable log does not survive this one either.
  *
- * <p>Thread-safe: every method synchronises on the instance. Retention runs on each append.
+ * <p>Thread-safe: every method synchronises on the instance. Retention runs on each append. {@link #append} returns
+ * an already completed future, so its dependent actions run on the thread that attaches them; append listeners
+ * run on the appending thread after the append. The log never fails for lack of storage: its health is always OK.
  */
 public final class InMemoryRingBuffer implements RingBuffer {
 
   private final RetentionPolicy retention;
   private final Deque<Entry> entries = new ArrayDeque<>();
   private final Map<String, Long> cursors = new HashMap<>();
-  private final Set<String> open = new HashSet<>();
   private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
   private long lastSequence;
   private long unconsumedBytes;
   private boolean closed;
 
-  private record Entry(long sequence, Envelope envelope, long bytes, long appendedAtMillis) {}
+  private static final class Entry {
+    final long sequence;
+    final long appendedAtMillis;
+    byte[] encoded;
+
+    Entry(long sequence, byte[] encoded, long appendedAtMillis) {
+      this.sequence = sequence;
+      this.encoded = encoded;
+      this.appendedAtMillis = appendedAtMillis;
+    }
+  }
 
   public InMemoryRingBuffer() {
     this(RetentionPolicy.defaults());
@@ -46,25 +58,31 @@ public final class InMemoryRingBuffer implements RingBuffer {
 
   @Override
   public CompletableFuture<Long> append(List<Envelope> batch) {
+    Objects.requireNonNull(batch, "batch");
+    List<byte[]> rows = new ArrayList<>(batch.size());
+    long bytes = 0;
+    for (Envelope e : batch) {
+      byte[] encoded = EnvelopeCodec.encode(e);
+      rows.add(encoded);
+      bytes += encoded.length;
+    }
     long last;
     synchronized (this) {
       if (closed) {
         return CompletableFuture.failedFuture(new IllegalStateException("the event log is closed"));
       }
-      long bytes = 0;
-      long[] sizes = new long[batch.size()];
-      for (int i = 0; i < batch.size(); i++) {
-        sizes[i] = EnvelopeCodec.encode(batch.get(i)).length;
-        bytes += sizes[i];
+      if (rows.size() > retention.capacityEvents() || bytes > retention.capacityBytes()) {
+        return CompletableFuture.failedFuture(new BatchTooLargeException(rows.size(), bytes,
+            retention.capacityEvents(), retention.capacityBytes()));
       }
-      if (unconsumedEvents() + batch.size() > retention.capacityEvents()
+      if (unconsumedEvents() + rows.size() > retention.capacityEvents()
           || unconsumedBytes + bytes > retention.capacityBytes()) {
         return CompletableFuture.failedFuture(new BufferFullException(
             "the event log is at capacity; sinks are behind", Duration.ofSeconds(5)));
       }
       long now = System.currentTimeMillis();
-      for (int i = 0; i < batch.size(); i++) {
-        entries.addLast(new Entry(++lastSequence, batch.get(i), sizes[i], now));
+      for (byte[] row : rows) {
+        entries.addLast(new Entry(++lastSequence, row, now));
       }
       unconsumedBytes += bytes;
       prune(now);
@@ -76,10 +94,15 @@ public final class InMemoryRingBuffer implements RingBuffer {
     return CompletableFuture.completedFuture(last);
   }
 
+  /** The lowest cursor; with no cursor at all, nothing is consumed. */
   private long minCursor() {
-    long min = lastSequence;
-    for (String c : open) {
-      min = Math.min(min, cursors.get(c));
+    long min = entries.isEmpty() ? lastSequence : entries.peekFirst().sequence - 1;
+    if (cursors.isEmpty()) {
+      return min;
+    }
+    min = lastSequence;
+    for (long c : cursors.values()) {
+      min = Math.min(min, c);
     }
     return min;
   }
@@ -104,40 +127,49 @@ public final class InMemoryRingBuffer implements RingBuffer {
   }
 
   @Override
-  public synchronized List<LogRecord> read(long afterSequence, int max) {
-    if (closed) {
-      throw new IllegalStateException("the event log is closed");
-    }
-    List<LogRecord> out = new ArrayList<>();
-    for (Iterator<Entry> it = entries.iterator(); it.hasNext() && out.size() < max; ) {
-      Entry e = it.next();
-      if (e.sequence > afterSequence) {
-        out.add(new LogRecord(e.sequence, e.envelope));
+  public List<LogRecord> read(long afterSequence, int max) {
+    List<Entry> found = new ArrayList<>();
+    List<byte[]> bodies = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("the event log is closed");
       }
+      for (Iterator<Entry> it = entries.iterator(); it.hasNext() && found.size() < max; ) {
+        Entry e = it.next();
+        if (e.sequence > afterSequence) {
+          found.add(e);
+          bodies.add(e.encoded);
+        }
+      }
+    }
+    List<LogRecord> out = new ArrayList<>(found.size());
+    for (int i = 0; i < found.size(); i++) {
+      out.add(RecordDecoder.decode(found.get(i).sequence, bodies.get(i)));
     }
     return out;
   }
 
   @Override
   public synchronized long openCursor(String consumer) {
+    Objects.requireNonNull(consumer, "consumer");
     Long position = cursors.get(consumer);
     if (position == null) {
       position = entries.isEmpty() ? lastSequence : entries.peekFirst().sequence - 1;
       cursors.put(consumer, position);
+      recomputeUnconsumedBytes();
     }
-    open.add(consumer);
-    recomputeUnconsumedBytes();
     return position;
   }
 
   @Override
   public CompletableFuture<Void> commit(String consumer, long upToSequence) {
     synchronized (this) {
-      if (!open.contains(consumer)) {
+      Long current = cursors.get(consumer);
+      if (current == null) {
         return CompletableFuture.failedFuture(new IllegalArgumentException("cursor not open: " + consumer));
       }
       long target = Math.min(upToSequence, lastSequence);
-      if (target > cursors.get(consumer)) {
+      if (target > current) {
         cursors.put(consumer, target);
         recomputeUnconsumedBytes();
       }
@@ -145,15 +177,41 @@ public final class InMemoryRingBuffer implements RingBuffer {
     return CompletableFuture.completedFuture(null);
   }
 
+  @Override
+  public CompletableFuture<Void> dropCursor(String consumer) {
+    synchronized (this) {
+      if (cursors.remove(Objects.requireNonNull(consumer, "consumer")) != null) {
+        recomputeUnconsumedBytes();
+      }
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public synchronized Map<String, Long> cursors() {
+    return Collections.unmodifiableMap(new TreeMap<>(cursors));
+  }
+
   private void recomputeUnconsumedBytes() {
     long min = minCursor();
     long bytes = 0;
     for (Entry e : entries) {
       if (e.sequence > min) {
-        bytes += e.bytes;
+        bytes += e.encoded.length;
       }
     }
     unconsumedBytes = bytes;
+  }
+
+  /** Replaces a record's stored bytes, to test how readers meet a damaged record; false if it is not held. */
+  synchronized boolean overwrite(long sequence, byte[] encoded) {
+    for (Entry e : entries) {
+      if (e.sequence == sequence) {
+        e.encoded = encoded.clone();
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -170,7 +228,7 @@ public final class InMemoryRingBuffer implements RingBuffer {
   public synchronized RingBufferStats stats() {
     long first = entries.isEmpty() ? 0 : entries.peekFirst().sequence;
     return new RingBufferStats(first, lastSequence, entries.size(), unconsumedEvents(), unconsumedBytes,
-        retention.capacityEvents(), retention.capacityBytes());
+        retention.capacityEvents(), retention.capacityBytes(), LogHealth.ok());
   }
 
   @Override

@@ -11,20 +11,30 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteException;
 
 /**
  * The write-ahead log on SQLite in WAL mode: a single writer thread group-commits every pending append (and cursor
@@ -32,13 +42,25 @@ import org.slf4j.LoggerFactory;
  * {@linkplain Builder#maxBatchDelay linger}, so concurrent requests share one commit instead of paying one each.
  * Readers use their own connection and never block the writer.
  *
- * <p>Thread-safe. An append completes only after its transaction commits; if the commit fails, every append in
- * that group fails and nothing of it is visible. Sequences are SQLite {@code AUTOINCREMENT} row ids, so they are
- * never reused after retention deletes rows.
+ * <p>Thread-safe. An append completes only after its transaction commits, and right after it: work that follows
+ * the commit (statistics, listeners) never turns a stored append into a failed one. If a group fails (disk full,
+ * I/O error), its transaction is rolled back and the writer's connection is reopened, so every append of that group
+ * fails and nothing of it is stored; the log reports {@linkplain LogHealth.State#FAILING failing} and recovers by
+ * itself with the next write that succeeds (a small probe write runs every second while it is idle and failing).
+ * Futures complete on the log's callback thread ({@code eventkit-log-callbacks-*}), never on the writer thread, so
+ * a dependent action may wait for another of the log's futures ({@code join}, {@code get}): the callback pool then
+ * adds a thread, and neither the writer nor later answers stall. A callback that blocks on anything else delays the
+ * answers queued behind it (never the writer): keep such work off these threads.
+ *
+ * <p>Retention is held back by every cursor stored in the log, opened in this run or not. A record that cannot be
+ * decoded is read as an {@linkplain LogRecord#isUndecodable() undecodable} record. Sequences are SQLite
+ * {@code AUTOINCREMENT} row ids, so they are never reused after retention deletes rows.
  */
 public final class SqliteRingBuffer implements RingBuffer {
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteRingBuffer.class);
+  private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
 
   private final Path path;
   private final Durability durability;
@@ -46,25 +68,52 @@ public final class SqliteRingBuffer implements RingBuffer {
   private final int maxBatchRows;
   private final long maxBatchDelayNanos;
 
-  private final Connection writer;
   private final Connection reader;
   private final Object readLock = new Object();
   private final BlockingQueue<Op> ops = new LinkedBlockingQueue<>();
   private final Thread writerThread;
+  private final ExecutorService callbacks;
   private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-  // Mutated on the writer thread only; published through volatile/atomic fields for readers.
-  private final Map<String, Long> cursors = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> openConsumers = new ConcurrentHashMap<>();
-  private final AtomicLong lastSequence = new AtomicLong();
-  private final AtomicLong pendingRows = new AtomicLong();
-  private final AtomicLong pendingBytes = new AtomicLong();
-  private volatile long firstSequence;
-  private volatile long minCursor;
-  private volatile long unconsumedBytes;
-  private final AtomicLong commits = new AtomicLong();
-  private volatile boolean closed;
+  // The writer's connection and statements: used on the writer thread only (and by close() once it has stopped).
+  // Null after a failure until reopened.
+  private Connection writer;
+  private PreparedStatement insert;
+  private PreparedStatement upsert;
+  private long pageLimit;
   private long nextPruneNanos;
+  private long nextProbeNanos;
+  private long lastFailedBytes;
+  private boolean unconsumedBytesStale;
+
+  // Cursors: changed on the writer thread (and while opening), read from any thread.
+  private final Map<String, Long> cursors = new ConcurrentHashMap<>();
+  private final Set<String> openConsumers = ConcurrentHashMap.newKeySet();
+
+  // Admission state: what appends are checked against. Changed only while holding `admission`, so that the
+  // capacity check and the reservation of a batch are one step; lastSequence is also read without the lock.
+  private final Object admission = new Object();
+  private final AtomicLong lastSequence = new AtomicLong();
+  private long pendingRows;
+  private long pendingBytes;
+  private long minCursor;
+  private long unconsumedBytes;
+  private volatile long firstSequence;
+
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong failedCommits = new AtomicLong();
+  private final AtomicLong bookkeepingErrors = new AtomicLong();
+  private volatile Instant failingSince;
+  private volatile String lastError;
+  private volatile boolean closed;
+
+  /** Runs on the writer thread right after each group commit, as bookkeeping does; lets tests make it fail. */
+  volatile SqlAction afterCommitForTest;
+
+  /** An action on the writer's connection that may fail with an SQL error. */
+  interface SqlAction {
+    void run() throws SQLException;
+  }
 
   private SqliteRingBuffer(Builder b) {
     this.path = b.path;
@@ -72,18 +121,33 @@ public final class SqliteRingBuffer implements RingBuffer {
     this.retention = b.retention;
     this.maxBatchRows = b.maxBatchRows;
     this.maxBatchDelayNanos = b.maxBatchDelay.toNanos();
+    Connection readerConnection = null;
     try {
       Path parent = path.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
       }
       writer = open();
-      reader = open();
+      readerConnection = open();
       initialise();
+      prepareWriter();
     } catch (Exception e) {
+      closeWriter();
+      closeQuietly(readerConnection);
       throw new IllegalStateException("cannot open the event log at " + path, e);
     }
+    reader = readerConnection;
     nextPruneNanos = System.nanoTime() + retention.cleanupInterval().toNanos();
+    // One thread takes the answers off the writer. A fork-join pool rather than a plain one: a callback waiting
+    // for another future of the log (join, get) makes it add a thread, so waiting there cannot deadlock, while the
+    // common case hands each group's answers to the one warm thread (an idle set of plain workers costs several
+    // times more per hand-off).
+    callbacks = new ForkJoinPool(1, pool -> {
+      ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+      t.setName("eventkit-log-callbacks-" + CALLBACK_THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }, null, true);
     writerThread = new Thread(this::writeLoop, "eventkit-log-writer");
     writerThread.setDaemon(true);
     writerThread.start();
@@ -104,6 +168,9 @@ public final class SqliteRingBuffer implements RingBuffer {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=" + durability.name());
       s.execute("PRAGMA busy_timeout=10000");
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw e;
     }
     return c;
   }
@@ -113,6 +180,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       s.execute("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
           + "appended_at INTEGER NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS cursors (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+      s.execute("CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, body BLOB)");
       try (ResultSet r = s.executeQuery("SELECT seq FROM sqlite_sequence WHERE name = 'log'")) {
         lastSequence.set(r.next() ? r.getLong(1) : 0);
       }
@@ -126,9 +194,44 @@ public final class SqliteRingBuffer implements RingBuffer {
         }
       }
     }
+    // Cursors saved by an earlier run hold back retention (and count towards capacity) from the start, not only
+    // once their consumers open them again.
+    minCursor = lowestCursor();
+    unconsumedBytes = bytesAbove(writer, minCursor);
+  }
+
+  private void prepareWriter() throws SQLException {
     writer.setAutoCommit(false);
-    minCursor = lastSequence.get();
-    unconsumedBytes = 0;
+    if (pageLimit > 0) {
+      try (Statement s = writer.createStatement()) {
+        s.execute("PRAGMA max_page_count=" + pageLimit);
+      }
+    }
+    insert = writer.prepareStatement("INSERT INTO log (appended_at, size, body) VALUES (?, ?, ?)");
+    upsert = writer.prepareStatement("INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) "
+        + "DO UPDATE SET seq = excluded.seq WHERE excluded.seq > cursors.seq");
+  }
+
+  /** The lowest stored cursor; with no cursor at all, nothing counts as consumed. */
+  private long lowestCursor() {
+    long min = lastSequence.get();
+    if (cursors.isEmpty()) {
+      return Math.min(min, firstSequence - 1);
+    }
+    for (long c : cursors.values()) {
+      min = Math.min(min, c);
+    }
+    return min;
+  }
+
+  private static long bytesAbove(Connection c, long sequence) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(size), 0) FROM log WHERE seq > ?")) {
+      ps.setLong(1, sequence);
+      try (ResultSet r = ps.executeQuery()) {
+        r.next();
+        return r.getLong(1);
+      }
+    }
   }
 
   @Override
@@ -148,20 +251,34 @@ public final class SqliteRingBuffer implements RingBuffer {
       rows.add(encoded);
       bytes += encoded.length;
     }
-    long unconsumed = lastSequence.get() - minCursor + pendingRows.get();
-    if (unconsumed + rows.size() > retention.capacityEvents()
-        || unconsumedBytes + pendingBytes.get() + bytes > retention.capacityBytes()) {
-      return CompletableFuture.failedFuture(new BufferFullException(
-          "the event log is at capacity; sinks are behind", Duration.ofSeconds(5)));
+    if (rows.size() > retention.capacityEvents() || bytes > retention.capacityBytes()) {
+      return CompletableFuture.failedFuture(new BatchTooLargeException(rows.size(), bytes,
+          retention.capacityEvents(), retention.capacityBytes()));
     }
     Append op = new Append(rows, bytes);
-    pendingRows.addAndGet(rows.size());
-    pendingBytes.addAndGet(bytes);
+    synchronized (admission) {
+      long unconsumed = lastSequence.get() - minCursor + pendingRows;
+      if (unconsumed + rows.size() > retention.capacityEvents()
+          || unconsumedBytes + pendingBytes + bytes > retention.capacityBytes()) {
+        return CompletableFuture.failedFuture(new BufferFullException(
+            "the event log is at capacity; sinks are behind", Duration.ofSeconds(5)));
+      }
+      pendingRows += rows.size();
+      pendingBytes += bytes;
+    }
     ops.add(op);
     if (closed && ops.remove(op)) {
+      release(rows.size(), bytes);
       op.future.completeExceptionally(new IllegalStateException("the event log is closed"));
     }
     return op.future;
+  }
+
+  private void release(long rows, long bytes) {
+    synchronized (admission) {
+      pendingRows -= rows;
+      pendingBytes -= bytes;
+    }
   }
 
   @Override
@@ -169,7 +286,8 @@ public final class SqliteRingBuffer implements RingBuffer {
     if (closed) {
       throw new IllegalStateException("the event log is closed");
     }
-    List<LogRecord> out = new ArrayList<>(Math.min(max, 1024));
+    List<Long> sequences = new ArrayList<>(Math.min(max, 1024));
+    List<byte[]> bodies = new ArrayList<>(Math.min(max, 1024));
     synchronized (readLock) {
       try (PreparedStatement ps = reader.prepareStatement(
           "SELECT seq, body FROM log WHERE seq > ? ORDER BY seq LIMIT ?")) {
@@ -177,12 +295,18 @@ public final class SqliteRingBuffer implements RingBuffer {
         ps.setInt(2, max);
         try (ResultSet r = ps.executeQuery()) {
           while (r.next()) {
-            out.add(new LogRecord(r.getLong(1), EnvelopeCodec.decode(r.getBytes(2))));
+            sequences.add(r.getLong(1));
+            bodies.add(r.getBytes(2));
           }
         }
       } catch (SQLException e) {
         throw new IllegalStateException("cannot read the event log", e);
       }
+    }
+    // Decoding happens outside the lock, so that consumers decode in parallel.
+    List<LogRecord> out = new ArrayList<>(sequences.size());
+    for (int i = 0; i < sequences.size(); i++) {
+      out.add(RecordDecoder.decode(sequences.get(i), bodies.get(i)));
     }
     return out;
   }
@@ -198,7 +322,7 @@ public final class SqliteRingBuffer implements RingBuffer {
   @Override
   public CompletableFuture<Void> commit(String consumer, long upToSequence) {
     Long current = cursors.get(consumer);
-    if (current == null || !openConsumers.containsKey(consumer)) {
+    if (current == null || !openConsumers.contains(consumer)) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("cursor not open: " + consumer));
     }
     if (upToSequence <= current) {
@@ -209,12 +333,27 @@ public final class SqliteRingBuffer implements RingBuffer {
     return op.future;
   }
 
+  @Override
+  public CompletableFuture<Void> dropCursor(String consumer) {
+    DropCursor op = new DropCursor(Objects.requireNonNull(consumer, "consumer"));
+    submit(op);
+    return op.future;
+  }
+
+  @Override
+  public Map<String, Long> cursors() {
+    return Collections.unmodifiableMap(new TreeMap<>(cursors));
+  }
+
   private void submit(Op op) {
     if (closed) {
       op.fail(new IllegalStateException("the event log is closed"));
       return;
     }
     ops.add(op);
+    if (closed && ops.remove(op)) {
+      op.fail(new IllegalStateException("the event log is closed"));
+    }
   }
 
   @Override
@@ -229,11 +368,25 @@ public final class SqliteRingBuffer implements RingBuffer {
 
   @Override
   public RingBufferStats stats() {
-    long last = lastSequence.get();
+    long last;
+    long min;
+    long bytes;
+    synchronized (admission) {
+      last = lastSequence.get();
+      min = minCursor;
+      bytes = unconsumedBytes;
+    }
     long first = firstSequence;
     long retained = Math.max(0, last - first + 1);
-    return new RingBufferStats(retained == 0 ? 0 : first, last, retained, Math.max(0, last - minCursor),
-        unconsumedBytes, retention.capacityEvents(), retention.capacityBytes());
+    return new RingBufferStats(retained == 0 ? 0 : first, last, retained, Math.max(0, last - min), bytes,
+        retention.capacityEvents(), retention.capacityBytes(), health());
+  }
+
+  @Override
+  public LogHealth health() {
+    Instant since = failingSince;
+    return new LogHealth(since == null ? LogHealth.State.OK : LogHealth.State.FAILING, since, lastError,
+        failedCommits.get(), bookkeepingErrors.get());
   }
 
   /** How many group commits the writer has made since the log was opened: a measure of batching. */
@@ -246,6 +399,35 @@ public final class SqliteRingBuffer implements RingBuffer {
     Prune op = new Prune();
     submit(op);
     return op.future;
+  }
+
+  /**
+   * Sets SQLite's {@code max_page_count} on the writer's connection (kept across reopening) and completes with the
+   * page count now: a deterministic "disk full" for tests.
+   */
+  CompletableFuture<Long> limitPagesForTest(long maxPages) {
+    WithWriter op = new WithWriter(c -> {
+      pageLimit = maxPages;
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA max_page_count=" + maxPages);
+        try (ResultSet r = s.executeQuery("PRAGMA page_count")) {
+          r.next();
+          return r.getLong(1);
+        }
+      }
+    });
+    submit(op);
+    return op.future;
+  }
+
+  /** Operations waiting for the writer to take them, for tests that need it to be busy with a known one. */
+  int queuedForTest() {
+    return ops.size();
+  }
+
+  /** The file the log lives in. */
+  Path path() {
+    return path;
   }
 
   @Override
@@ -264,17 +446,24 @@ public final class SqliteRingBuffer implements RingBuffer {
     while ((left = ops.poll()) != null) {
       left.fail(new IllegalStateException("the event log is closed"));
     }
+    // Completions already handed to the pool still run; the pool's threads end once it is idle.
+    callbacks.shutdown();
     synchronized (readLock) {
       closeQuietly(reader);
     }
-    closeQuietly(writer);
+    if (!writerThread.isAlive()) {
+      closeWriter();
+    }
   }
 
-  private static void closeQuietly(Connection c) {
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
     try {
       c.close();
-    } catch (SQLException e) {
-      LOG.warn("closing the event log connection failed: {}", e.getMessage());
+    } catch (Exception e) {
+      LOG.warn("closing an event log connection failed: {}", e.getMessage());
     }
   }
 
@@ -282,16 +471,12 @@ public final class SqliteRingBuffer implements RingBuffer {
 
   private void writeLoop() {
     List<Op> group = new ArrayList<>();
-    try (PreparedStatement insert = writer.prepareStatement(
-            "INSERT INTO log (appended_at, size, body) VALUES (?, ?, ?)");
-         PreparedStatement upsert = writer.prepareStatement(
-             "INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO UPDATE "
-                 + "SET seq = excluded.seq WHERE excluded.seq > cursors.seq")) {
+    try {
       while (true) {
-        long wait = Math.max(0, nextPruneNanos - System.nanoTime());
+        long wait = Math.max(0, nextTimerNanos() - System.nanoTime());
         Op first = ops.poll(wait, TimeUnit.NANOSECONDS);
         if (first == null) {
-          runPrune(null);
+          runTimers();
           continue;
         }
         if (first instanceof Stop) {
@@ -299,20 +484,34 @@ public final class SqliteRingBuffer implements RingBuffer {
         }
         group.clear();
         group.add(first);
-        int rows = first.rows();
-        Op stop = collectGroup(group, rows);
-        writeGroup(group, insert, upsert);
+        Op stop = collectGroup(group, first.rows());
+        writeGroup(group);
+        runTimers();
         if (stop != null) {
           return;
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (SQLException e) {
-      LOG.error("the event log writer cannot prepare its statements", e);
     } catch (RuntimeException | Error e) {
       LOG.error("the event log writer stopped unexpectedly", e);
       throw e;
+    } finally {
+      closeWriter();
+    }
+  }
+
+  private long nextTimerNanos() {
+    return failingSince != null ? Math.min(nextPruneNanos, nextProbeNanos) : nextPruneNanos;
+  }
+
+  private void runTimers() {
+    long now = System.nanoTime();
+    if (failingSince != null && now >= nextProbeNanos) {
+      probe();
+    }
+    if (now >= nextPruneNanos) {
+      runPrune(null);
     }
   }
 
@@ -339,34 +538,64 @@ public final class SqliteRingBuffer implements RingBuffer {
     return null;
   }
 
-  private void writeGroup(List<Op> group, PreparedStatement insert, PreparedStatement upsert) {
-    long now = System.currentTimeMillis();
+  private void writeGroup(List<Op> group) {
+    List<Op> written = new ArrayList<>(group.size());
+    for (Op op : group) {
+      if (op instanceof Commit && !cursors.containsKey(((Commit) op).consumer)) {
+        // Dropped after the commit was asked for: writing it would bring the cursor back.
+        answer(op, new IllegalArgumentException("cursor not open: " + ((Commit) op).consumer));
+      } else if (op instanceof Append || op instanceof Commit) {
+        written.add(op);
+      }
+    }
+    if (!written.isEmpty()) {
+      commitGroup(written);
+    }
+    // Other operations run after the group's own transaction, each in its own.
+    for (Op op : group) {
+      if (op instanceof OpenCursor) {
+        runOpenCursor((OpenCursor) op);
+      } else if (op instanceof DropCursor) {
+        runDropCursor((DropCursor) op);
+      } else if (op instanceof Prune) {
+        runPrune((Prune) op);
+      } else if (op instanceof WithWriter) {
+        runWithWriter((WithWriter) op);
+      }
+    }
+  }
+
+  /** One transaction for the group's appends and cursor moves; every op is answered exactly once. */
+  private void commitGroup(List<Op> group) {
     int rows = 0;
     long bytes = 0;
-    boolean cursorsMoved = false;
+    long last = lastSequence.get();
     Map<String, Long> moved = new HashMap<>();
+    for (Op op : group) {
+      if (op instanceof Append) {
+        rows += ((Append) op).rows.size();
+        bytes += ((Append) op).bytes;
+      }
+    }
     try {
+      ensureWriter();
+      long now = System.currentTimeMillis();
       for (Op op : group) {
         if (op instanceof Append) {
-          Append a = (Append) op;
-          for (byte[] row : a.rows) {
+          for (byte[] row : ((Append) op).rows) {
             insert.setLong(1, now);
             insert.setInt(2, row.length);
             insert.setBytes(3, row);
             insert.addBatch();
           }
-          rows += a.rows.size();
-          bytes += a.bytes;
-        } else if (op instanceof Commit) {
+        } else {
           Commit c = (Commit) op;
           upsert.setString(1, c.consumer);
           upsert.setLong(2, c.upTo);
           upsert.addBatch();
           moved.merge(c.consumer, c.upTo, Math::max);
-          cursorsMoved = true;
         }
       }
-      long last = lastSequence.get();
       if (rows > 0) {
         insert.executeBatch();
         try (Statement s = writer.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
@@ -374,76 +603,211 @@ public final class SqliteRingBuffer implements RingBuffer {
           last = r.getLong(1);
         }
       }
-      if (cursorsMoved) {
+      if (!moved.isEmpty()) {
         upsert.executeBatch();
       }
       writer.commit();
-      commits.incrementAndGet();
+    } catch (SQLException | RuntimeException e) {
+      // Whatever the failed transaction did is discarded with the connection: a failed append stores nothing.
+      resetWriter();
+      release(rows, bytes);
+      lastFailedBytes = bytes;
+      writeFailed(e, rows);
+      answer(group, e);
+      return;
+    }
 
-      long seq = last - rows;
+    // Committed: the answers are final from here on, whatever happens next.
+    synchronized (admission) {
       lastSequence.set(last);
-      pendingRows.addAndGet(-rows);
-      pendingBytes.addAndGet(-bytes);
+      pendingRows -= rows;
+      pendingBytes -= bytes;
       unconsumedBytes += bytes;
-      for (Map.Entry<String, Long> m : moved.entrySet()) {
-        cursors.merge(m.getKey(), m.getValue(), Math::max);
-      }
-      if (cursorsMoved) {
-        recomputeMinCursor();
-      }
-      for (Op op : group) {
-        if (op instanceof Append) {
-          seq += ((Append) op).rows.size();
-          ((Append) op).future.complete(seq);
-        } else if (op instanceof Commit) {
-          ((Commit) op).future.complete(null);
-        }
-      }
-      if (rows > 0) {
-        for (Runnable l : listeners) {
-          try {
-            l.run();
-          } catch (RuntimeException e) {
-            LOG.warn("an append listener failed", e);
-          }
-        }
-      }
-    } catch (SQLException e) {
-      rollback();
-      pendingRows.addAndGet(-rows);
-      pendingBytes.addAndGet(-bytes);
-      LOG.error("committing {} event(s) to the log failed: {}", rows, e.getMessage());
-      for (Op op : group) {
-        if (!(op instanceof OpenCursor) && !(op instanceof Prune)) {
-          op.fail(e);
-        }
-      }
     }
-    // Cursor opens and pruning run after the group's own transaction, each in its own.
+    for (Map.Entry<String, Long> m : moved.entrySet()) {
+      cursors.merge(m.getKey(), m.getValue(), Math::max);
+    }
+    commits.incrementAndGet();
+    if (rows > 0) {
+      // Only stored appends (or the probe) say the log stores again: a tiny cursor update may fit where events
+      // do not, and /health must keep saying "failing" while intake is refused.
+      writeSucceeded();
+    }
+    long seq = last - rows;
+    List<Op> appends = new ArrayList<>(group.size());
+    List<Op> cursorMoves = new ArrayList<>();
     for (Op op : group) {
-      if (op instanceof OpenCursor) {
-        runOpenCursor((OpenCursor) op);
-      } else if (op instanceof Prune) {
-        runPrune((Prune) op);
+      if (op instanceof Append) {
+        seq += ((Append) op).rows.size();
+        ((Append) op).sequence = seq;
+        appends.add(op);
+      } else {
+        cursorMoves.add(op);
       }
     }
-    if (System.nanoTime() >= nextPruneNanos) {
-      runPrune(null);
+    if (!appends.isEmpty()) {
+      answer(appends, null);
+    }
+
+    try {
+      SqlAction hook = afterCommitForTest;
+      if (hook != null) {
+        hook.run();
+      }
+      if (!moved.isEmpty() || unconsumedBytesStale) {
+        updateMinCursor();
+      }
+    } catch (SQLException | RuntimeException e) {
+      bookkeepingFailed(e);
+    }
+    // Cursor moves are answered once the capacity they free is counted, so that a consumer that has committed can
+    // rely on it; they are durable either way.
+    if (!cursorMoves.isEmpty()) {
+      answer(cursorMoves, null);
+    }
+    if (rows > 0) {
+      for (Runnable l : listeners) {
+        try {
+          l.run();
+        } catch (RuntimeException e) {
+          LOG.warn("an append listener failed", e);
+          bookkeepingErrors.incrementAndGet();
+        }
+      }
     }
   }
 
-  private void rollback() {
+  /** Completes the ops off the writer thread: with success when {@code error} is null, else with it. */
+  private void answer(List<? extends Op> done, Throwable error) {
+    Runnable completion = () -> {
+      for (Op op : done) {
+        if (error == null) {
+          op.succeed();
+        } else {
+          op.fail(error);
+        }
+      }
+    };
+    try {
+      callbacks.execute(completion);
+    } catch (RejectedExecutionException e) {
+      completion.run();
+    }
+  }
+
+  private void answer(Op op, Throwable error) {
+    answer(List.of(op), error);
+  }
+
+  private void writeFailed(Exception e, int rows) {
+    failedCommits.incrementAndGet();
+    lastError = errorKind(e);
+    nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
+    if (failingSince == null) {
+      failingSince = Instant.now();
+      LOG.error("the event log cannot store writes ({}): {} event(s) refused; appends fail until it can again",
+          lastError, rows, e);
+    } else {
+      LOG.debug("the event log still cannot store writes ({}): {} event(s) refused", lastError, rows);
+    }
+  }
+
+  private void writeSucceeded() {
+    Instant since = failingSince;
+    if (since != null) {
+      failingSince = null;
+      LOG.info("the event log stores writes again (failing since {}, {} failed group commit(s) so far)", since,
+          failedCommits.get());
+    }
+  }
+
+  private void bookkeepingFailed(Exception e) {
+    bookkeepingErrors.incrementAndGet();
+    unconsumedBytesStale = true;
+    LOG.warn("event log bookkeeping after a commit failed ({}); the commit stands: {}", errorKind(e),
+        e.getMessage());
+    if (e instanceof SQLException) {
+      resetWriter();
+    }
+  }
+
+  private static String errorKind(Exception e) {
+    if (e instanceof SQLiteException) {
+      return ((SQLiteException) e).getResultCode().name();
+    }
+    return e.getClass().getSimpleName();
+  }
+
+  /** Opens the writer's connection if a failure closed it. */
+  private void ensureWriter() throws SQLException {
+    if (writer != null) {
+      return;
+    }
+    Connection c = open();
+    writer = c;
+    try {
+      prepareWriter();
+    } catch (SQLException e) {
+      closeWriter();
+      throw e;
+    }
+  }
+
+  /**
+   * Drops the writer's connection after a failure, rolling back whatever transaction it had: SQLite may already
+   * have rolled it back itself (disk full), after which the driver's own transaction state can no longer be trusted.
+   */
+  private void resetWriter() {
+    if (writer == null) {
+      return;
+    }
     try {
       writer.rollback();
     } catch (SQLException e) {
-      LOG.warn("rollback of the event log failed: {}", e.getMessage());
+      LOG.debug("rollback after a failed write: {}", e.getMessage());
+    }
+    closeWriter();
+  }
+
+  private void closeWriter() {
+    closeQuietly(insert);
+    closeQuietly(upsert);
+    closeQuietly(writer);
+    insert = null;
+    upsert = null;
+    writer = null;
+  }
+
+  /** While failing and idle: a write as large as the last refused group, undone in the same transaction. */
+  private void probe() {
+    nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
+    long size = Math.max(4096, Math.min(lastFailedBytes, 1 << 20));
+    try {
+      ensureWriter();
+      try (Statement s = writer.createStatement()) {
+        s.executeUpdate("INSERT INTO probe (body) VALUES (zeroblob(" + size + "))");
+        s.executeUpdate("DELETE FROM probe");
+      }
+      writer.commit();
+      writeSucceeded();
+    } catch (SQLException | RuntimeException e) {
+      resetWriter();
+      lastError = errorKind(e);
+      LOG.debug("event log probe write failed: {}", e.getMessage());
     }
   }
 
   private void runOpenCursor(OpenCursor op) {
+    Long existing = cursors.get(op.consumer);
+    if (existing != null) {
+      openConsumers.add(op.consumer);
+      op.position = existing;
+      answer(op, null);
+      return;
+    }
+    long position = firstSequence - 1;
     try {
-      Long existing = cursors.get(op.consumer);
-      long position = existing != null ? existing : firstSequence - 1;
+      ensureWriter();
       try (PreparedStatement ps = writer.prepareStatement(
           "INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO NOTHING")) {
         ps.setString(1, op.consumer);
@@ -451,42 +815,92 @@ public final class SqliteRingBuffer implements RingBuffer {
         ps.executeUpdate();
       }
       writer.commit();
-      cursors.put(op.consumer, position);
-      openConsumers.put(op.consumer, Boolean.TRUE);
-      recomputeMinCursor();
-      op.future.complete(position);
-    } catch (SQLException e) {
-      rollback();
-      op.future.completeExceptionally(e);
+    } catch (SQLException | RuntimeException e) {
+      resetWriter();
+      answer(op, e);
+      return;
+    }
+    cursors.put(op.consumer, position);
+    openConsumers.add(op.consumer);
+    op.position = position;
+    answer(op, null);
+    try {
+      updateMinCursor();
+    } catch (SQLException | RuntimeException e) {
+      bookkeepingFailed(e);
     }
   }
 
-  /** Recomputes the lowest open cursor and, when it moved, the bytes still unconsumed above it. */
-  private void recomputeMinCursor() throws SQLException {
-    long min = lastSequence.get();
-    for (String consumer : openConsumers.keySet()) {
-      min = Math.min(min, cursors.getOrDefault(consumer, 0L));
-    }
-    if (min == minCursor) {
+  private void runDropCursor(DropCursor op) {
+    try {
+      ensureWriter();
+      try (PreparedStatement ps = writer.prepareStatement("DELETE FROM cursors WHERE consumer = ?")) {
+        ps.setString(1, op.consumer);
+        ps.executeUpdate();
+      }
+      writer.commit();
+    } catch (SQLException | RuntimeException e) {
+      resetWriter();
+      answer(op, e);
       return;
     }
-    try (PreparedStatement ps = writer.prepareStatement("SELECT coalesce(sum(size), 0) FROM log WHERE seq > ?")) {
-      ps.setLong(1, min);
-      try (ResultSet r = ps.executeQuery()) {
-        r.next();
-        unconsumedBytes = r.getLong(1);
+    openConsumers.remove(op.consumer);
+    cursors.remove(op.consumer);
+    answer(op, null);
+    try {
+      updateMinCursor();
+    } catch (SQLException | RuntimeException e) {
+      bookkeepingFailed(e);
+    }
+  }
+
+  /** Recomputes the lowest cursor and the bytes still unconsumed above it. */
+  private void updateMinCursor() throws SQLException {
+    long min = lowestCursor();
+    long old;
+    synchronized (admission) {
+      old = minCursor;
+    }
+    if (min == old && !unconsumedBytesStale) {
+      return;
+    }
+    ensureWriter();
+    boolean full = unconsumedBytesStale;
+    long value;
+    if (full) {
+      value = bytesAbove(writer, min);
+    } else {
+      // Only the records between the old and the new lowest cursor change sides.
+      try (PreparedStatement ps = writer.prepareStatement(
+          "SELECT coalesce(sum(size), 0) FROM log WHERE seq > ? AND seq <= ?")) {
+        ps.setLong(1, Math.min(min, old));
+        ps.setLong(2, Math.max(min, old));
+        try (ResultSet r = ps.executeQuery()) {
+          r.next();
+          value = r.getLong(1);
+        }
       }
     }
     writer.commit();
-    minCursor = min;
+    // Appends change unconsumedBytes on this thread only, so nothing was added in between.
+    synchronized (admission) {
+      unconsumedBytes = full ? value : unconsumedBytes + (min > old ? -value : value);
+      minCursor = min;
+    }
+    unconsumedBytesStale = false;
   }
 
   private void runPrune(Prune op) {
     nextPruneNanos = System.nanoTime() + retention.cleanupInterval().toNanos();
     try {
-      long bySize = minCursor - retention.maxRetainedEvents();
+      ensureWriter();
+      long min;
+      synchronized (admission) {
+        min = minCursor;
+      }
+      long bySize = min - retention.maxRetainedEvents();
       long byAge = lastAppendedBefore(System.currentTimeMillis() - retention.maxAge().toMillis());
-      long bound = Math.min(minCursor, Math.max(bySize, byAge));
+      long bound = Math.min(min, Math.max(bySize, byAge));
       long deleted = 0;
       while (firstSequence <= bound) {
         long chunkEnd = Math.min(bound, firstSequence + 9_999);
@@ -501,13 +915,13 @@ public final class SqliteRingBuffer implements RingBuffer {
         LOG.debug("retention removed {} consumed event(s) from the log", deleted);
       }
       if (op != null) {
-        op.future.complete(null);
+        answer(op, null);
       }
-    } catch (SQLException e) {
-      rollback();
+    } catch (SQLException | RuntimeException e) {
+      resetWriter();
       LOG.warn("retention of the event log failed: {}", e.getMessage());
       if (op != null) {
-        op.future.completeExceptionally(e);
+        answer(op, e);
       }
     }
   }
@@ -544,12 +958,26 @@ public final class SqliteRingBuffer implements RingBuffer {
     return answer;
   }
 
+  private void runWithWriter(WithWriter op) {
+    try {
+      ensureWriter();
+      op.result = op.action.apply(writer);
+      writer.commit();
+      answer(op, null);
+    } catch (SQLException | RuntimeException e) {
+      resetWriter();
+      answer(op, e);
+    }
+  }
+
   // ---- operations queued for the writer ----
 
   private abstract static class Op {
     int rows() {
       return 0;
     }
+
+    abstract void succeed();
 
     abstract void fail(Throwable t);
   }
@@ -558,6 +986,7 @@ public final class SqliteRingBuffer implements RingBuffer {
     final List<byte[]> rows;
     final long bytes;
     final CompletableFuture<Long> future = new CompletableFuture<>();
+    long sequence;
 
     Append(List<byte[]> rows, long bytes) {
       this.rows = rows;
@@ -567,6 +996,11 @@ public final class SqliteRingBuffer implements RingBuffer {
     @Override
     int rows() {
       return rows.size();
+    }
+
+    @Override
+    void succeed() {
+      future.complete(sequence);
     }
 
     @Override
@@ -586,6 +1020,11 @@ public final class SqliteRingBuffer implements RingBuffer {
     }
 
     @Override
+    void succeed() {
+      future.complete(null);
+    }
+
+    @Override
     void fail(Throwable t) {
       future.completeExceptionally(t);
     }
@@ -594,9 +1033,34 @@ public final class SqliteRingBuffer implements RingBuffer {
   private static final class OpenCursor extends Op {
     final String consumer;
     final CompletableFuture<Long> future = new CompletableFuture<>();
+    long position;
 
     OpenCursor(String consumer) {
       this.consumer = consumer;
+    }
+
+    @Override
+    void succeed() {
+      future.complete(position);
+    }
+
+    @Override
+    void fail(Throwable t) {
+      future.completeExceptionally(t);
+    }
+  }
+
+  private static final class DropCursor extends Op {
+    final String consumer;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    DropCursor(String consumer) {
+      this.consumer = consumer;
+    }
+
+    @Override
+    void succeed() {
+      future.complete(null);
     }
 
     @Override
@@ -609,12 +1073,45 @@ public final class SqliteRingBuffer implements RingBuffer {
     final CompletableFuture<Void> future = new CompletableFuture<>();
 
     @Override
+    void succeed() {
+      future.complete(null);
+    }
+
+    @Override
+    void fail(Throwable t) {
+      future.completeExceptionally(t);
+    }
+  }
+
+  /** An action on the writer's connection, in its own transaction. */
+  interface SqlFunction<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  private static final class WithWriter extends Op {
+    final SqlFunction<Long> action;
+    final CompletableFuture<Long> future = new CompletableFuture<>();
+    Long result;
+
+    WithWriter(SqlFunction<Long> action) {
+      this.action = action;
+    }
+
+    @Override
+    void succeed() {
+      future.complete(result);
+    }
+
+    @Override
     void fail(Throwable t) {
       future.completeExceptionally(t);
     }
   }
 
   private static final class Stop extends Op {
+    @Override
+    void succeed() {}
+
     @Override
     void fail(Throwable t) {}
   }

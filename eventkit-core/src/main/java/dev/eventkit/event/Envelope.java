@@ -15,7 +15,9 @@ import java.util.UUID;
  *
  * <p>Immutable and thread-safe: the payload and contexts are held as JSON text; {@link #payload()} parses a fresh
  * tree on each call. Build one with {@link #builder()}; {@link Builder#build()} throws
- * {@link IllegalStateException} when a required field is missing. The wire form is written by
+ * {@link IllegalStateException} when a required field is missing, and the payload and context setters throw
+ * {@link IllegalArgumentException} for text that is not exactly one JSON value, so that every envelope can be
+ * written and read back. The wire form is written by
  * {@link EnvelopeCodec}, tagged with {@link EnvelopeCodec#FORMAT_VERSION}.
  */
 public final class Envelope {
@@ -230,20 +232,37 @@ public final class Envelope {
       return this;
     }
 
-    /** Sets the payload from a tree, which is serialised now: later changes to it are not seen. */
+    /**
+     * Sets the payload from a tree, which is serialised now: later changes to it are not seen. Throws
+     * {@link IllegalArgumentException} when it is nested deeper than {@link Json#MAX_NESTING_DEPTH}.
+     */
     public Builder payload(JsonNode payload) {
-      this.payloadJson = Json.write(Objects.requireNonNull(payload, "payload"));
-      return this;
+      return payloadJson(Json.write(Objects.requireNonNull(payload, "payload")));
     }
 
-    /** Sets the payload from JSON text, which must be valid JSON (it is not re-checked). */
+    /**
+     * Sets the payload from JSON text, kept exactly as given (numbers, escapes, spacing) apart from whitespace
+     * around the value. Throws {@link IllegalArgumentException} naming {@code payload} unless the text is exactly
+     * one JSON value nested at most {@link Json#MAX_NESTING_DEPTH} deep: the check is one streaming pass.
+     */
     public Builder payloadJson(String payloadJson) {
-      this.payloadJson = Objects.requireNonNull(payloadJson, "payloadJson");
+      this.payloadJson = Json.requireOneValue(Objects.requireNonNull(payloadJson, "payloadJson"), "payload");
       return this;
     }
 
+    /**
+     * Sets the contexts (copied). Throws {@link IllegalArgumentException} naming {@code contexts[i].data} when an
+     * entity's data is not exactly one JSON value, checked as for {@link #payloadJson}.
+     */
     public Builder contexts(List<Entity> contexts) {
-      this.contexts = Objects.requireNonNull(contexts, "contexts");
+      Objects.requireNonNull(contexts, "contexts");
+      List<Entity> checked = new java.util.ArrayList<>(contexts.size());
+      for (int i = 0; i < contexts.size(); i++) {
+        Entity c = Objects.requireNonNull(contexts.get(i), "context");
+        String data = Json.requireOneValue(c.dataJson(), "contexts[" + i + "].data");
+        checked.add(data.equals(c.dataJson()) ? c : new Entity(c.schema(), data));
+      }
+      this.contexts = List.copyOf(checked);
       return this;
     }
 

@@ -5,6 +5,7 @@ import dev.eventkit.internal.json.Json;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.Pipeline;
+import dev.eventkit.buffer.BatchTooLargeException;
 import dev.eventkit.buffer.BufferFullException;
 import dev.eventkit.buffer.RingBufferStats;
 import dev.eventkit.http.security.AccessLog;
@@ -509,7 +510,8 @@ public final class Collector {
 
   private HttpResponse appendFailed(Throwable error, List<Envelope> batch) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof BufferFullException && exceedsCapacity(batch)) {
+    if (cause instanceof BatchTooLargeException
+        || cause instanceof BufferFullException && exceedsCapacity(batch)) {
       // Retrying cannot help: the client must send fewer events per request.
       pipeline.metrics().rejected("batch_exceeds_capacity", 1);
       return new Rejection(413, "batch_exceeds_capacity", "the batch is larger than the collector's log can "
@@ -525,7 +527,8 @@ public final class Collector {
       return new Rejection(503, "unavailable", "the collector is not accepting events now", null).toResponse()
           .withHeader("Retry-After", "5");
     }
-    LOG.error("events could not be made durable: {}", cause.toString());
+    // The class only: a storage error's message may quote what was being written.
+    LOG.error("events could not be made durable: {}", cause.getClass().getName());
     return new Rejection(503, "storage_unavailable", "events could not be stored; retry later", null)
         .toResponse().withHeader("Retry-After", "5");
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineStatus;
+import dev.eventkit.buffer.LogHealth;
 import dev.eventkit.delivery.SinkState;
 import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.health.HealthCheck;
@@ -55,6 +56,12 @@ final class HealthEndpoint implements Endpoint {
       n.put("delivered", st.delivered());
       n.put("retried", st.retried());
       n.put("deadLettered", st.deadLettered());
+      if (st.skippedEvents() > 0) {
+        n.put("skippedEvents", st.skippedEvents());
+      }
+      if (st.heldEvents() > 0) {
+        n.put("heldEvents", st.heldEvents());
+      }
       if (st.lastError() != null) {
         n.put("lastError", st.lastError());
       }
@@ -75,7 +82,9 @@ final class HealthEndpoint implements Endpoint {
       }
       degraded |= !r.healthy();
     }
-    body.put("status", !s.accepting() ? "unavailable" : degraded ? "degraded" : "ok");
+    LogHealth logHealth = s.log().health();
+    boolean failing = logHealth.isFailing();
+    body.put("status", !s.accepting() ? "unavailable" : failing ? "failing" : degraded ? "degraded" : "ok");
     ObjectNode log = body.putObject("log");
     log.put("lastSequence", s.log().lastSequence());
     log.put("retainedEvents", s.log().retainedEvents());
@@ -97,6 +106,17 @@ final class HealthEndpoint implements Endpoint {
       ObjectNode counters = body.putObject("counters");
       counting.snapshot().forEach(counters::put);
     }
-    return HttpResponse.json(s.accepting() ? 200 : 503, body);
+    ObjectNode logNode = log;
+    logNode.put("state", failing ? "failing" : "ok");
+    if (failing) {
+      if (logHealth.failingSince() != null) {
+        logNode.put("failingSince", logHealth.failingSince().toString());
+      }
+      if (logHealth.lastError() != null) {
+        logNode.put("lastError", logHealth.lastError());
+      }
+    }
+    // 503 while intake refuses (not accepting, or the log cannot store): load balancers stop sending.
+    return HttpResponse.json(s.accepting() && !failing ? 200 : 503, body);
   }
 }

@@ -1,13 +1,29 @@
 package dev.eventkit.buffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.testing.Envelopes;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +40,39 @@ class SqliteRingBufferTest extends RingBufferContract {
   @Override
   void prune(RingBuffer log) {
     ((SqliteRingBuffer) log).prune().join();
+  }
+
+  @Override
+  RingBuffer reopen(RingBuffer log, RetentionPolicy retention) {
+    Path file = ((SqliteRingBuffer) log).path();
+    log.close();
+    return SqliteRingBuffer.builder(file).retention(retention).build();
+  }
+
+  @Override
+  void corrupt(RingBuffer log, long sequence, byte[] stored) {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ((SqliteRingBuffer) log).path());
+         PreparedStatement ps = c.prepareStatement("UPDATE log SET body = ? WHERE seq = ?")) {
+      ps.setBytes(1, stored);
+      ps.setLong(2, sequence);
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Another connection holds SQLite's write lock; the log's writer waits for it (its busy timeout is 10 s). */
+  @Override
+  AutoCloseable holdCommits(RingBuffer log) throws Exception {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + ((SqliteRingBuffer) log).path());
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO cursors (consumer, seq) VALUES ('test-lock', 0)");
+    }
+    return () -> {
+      c.rollback();
+      c.close();
+    };
   }
 
   @Test
@@ -80,6 +129,115 @@ class SqliteRingBufferTest extends RingBufferContract {
     try (SqliteRingBuffer log = SqliteRingBuffer.builder(dir.resolve("full.db"))
         .durability(Durability.FULL).build()) {
       assertThat(log.append(Envelopes.tracks("f", 2)).join()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aFullDiskFailsWholeGroupsStoresNothingOfThemAndRecoversByItself() throws Exception {
+    Path file = dir.resolve("full-disk.db");
+    Set<String> acknowledged = new HashSet<>();
+    Set<String> refused = new HashSet<>();
+    try (SqliteRingBuffer log = SqliteRingBuffer.at(file)) {
+      log.openCursor("sink");
+      log.append(Envelopes.tracks("warm", 1)).join();
+      acknowledged.add("warm0");
+      long pages = log.limitPagesForTest(1_000_000).join();
+      log.limitPagesForTest(pages + 20).join();
+      // Concurrent appends, so that groups hold several of them; keep going until several groups have failed.
+      int failures = 0;
+      for (int round = 0; round < 200 && failures < 6; round++) {
+        Map<CompletableFuture<Long>, List<Envelope>> pending = new HashMap<>();
+        for (int i = 0; i < 4; i++) {
+          List<Envelope> batch = Envelopes.tracks("r" + round + "b" + i + "-", 10);
+          pending.put(log.append(batch), batch);
+        }
+        for (Map.Entry<CompletableFuture<Long>, List<Envelope>> p : pending.entrySet()) {
+          try {
+            p.getKey().get(10, TimeUnit.SECONDS);
+            p.getValue().forEach(e -> acknowledged.add(e.id()));
+          } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(SQLException.class);
+            p.getValue().forEach(x -> refused.add(x.id()));
+            failures++;
+          }
+        }
+      }
+      assertThat(failures).isGreaterThanOrEqualTo(6);
+      LogHealth failing = log.health();
+      assertThat(failing.state()).isEqualTo(LogHealth.State.FAILING);
+      assertThat(failing.failingSince()).isNotNull();
+      assertThat(failing.lastError()).isEqualTo("SQLITE_FULL");
+      assertThat(failing.failedCommits()).isPositive();
+      assertThat(log.stats().health().isFailing()).isTrue();
+
+      // Space returns: the log notices by itself (a probe write while idle), then appends and cursor moves work.
+      log.limitPagesForTest(1_000_000).join();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !log.health().isFailing());
+      List<Envelope> after = Envelopes.tracks("after", 5);
+      log.append(after).get(10, TimeUnit.SECONDS);
+      after.forEach(e -> acknowledged.add(e.id()));
+      log.commit("sink", log.lastSequence()).get(10, TimeUnit.SECONDS);
+      assertThat(log.health().lastError()).isEqualTo("SQLITE_FULL");
+      assertStoredExactly(log, acknowledged, refused);
+    }
+    try (SqliteRingBuffer log = SqliteRingBuffer.at(file)) {
+      assertStoredExactly(log, acknowledged, refused);
+      assertThat(log.openCursor("sink")).isEqualTo(log.lastSequence());
+    }
+  }
+
+  private static void assertStoredExactly(RingBuffer log, Set<String> acknowledged, Set<String> refused) {
+    List<String> stored = new ArrayList<>();
+    log.read(0, 100_000).forEach(r -> stored.add(r.envelope().id()));
+    assertThat(stored).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
+    assertThat(stored).doesNotContainAnyElementsOf(refused);
+  }
+
+  @Test
+  void anErrorAfterTheCommitNeverFailsTheAppendsItStored() throws Exception {
+    try (SqliteRingBuffer log = SqliteRingBuffer.at(dir.resolve("after-commit.db"))) {
+      log.openCursor("sink");
+      AtomicInteger calls = new AtomicInteger();
+      log.afterCommitForTest = () -> {
+        if (calls.getAndIncrement() == 0) {
+          throw new SQLException("bookkeeping failed");
+        }
+      };
+      assertThat(log.append(Envelopes.tracks("a", 2)).get(10, TimeUnit.SECONDS)).isEqualTo(2);
+      // The append is answered before the bookkeeping runs.
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.health().bookkeepingErrors() == 1);
+      assertThat(log.health().isFailing()).isFalse();
+      assertThat(log.append(Envelopes.tracks("b", 1)).get(10, TimeUnit.SECONDS)).isEqualTo(3);
+      log.commit("sink", 1).get(10, TimeUnit.SECONDS);
+      assertThat(log.read(0, 10)).extracting(r -> r.envelope().id()).containsExactly("a0", "a1", "b0");
+      assertThat(log.stats().unconsumedEvents()).isEqualTo(2);
+      long twoRecords = log.read(1, 10).stream().mapToLong(r -> EnvelopeCodec.encode(r.envelope()).length).sum();
+      assertThat(log.stats().unconsumedBytes()).isEqualTo(twoRecords);
+    }
+  }
+
+  @Test
+  @SuppressWarnings("try") // the resource holds the database lock for the duration of its block
+  void aCommitQueuedBehindTheDropOfItsCursorDoesNotBringTheCursorBack() throws Exception {
+    Path file = dir.resolve("drop.db");
+    try (SqliteRingBuffer log = SqliteRingBuffer.at(file)) {
+      log.openCursor("gone");
+      log.append(Envelopes.tracks("a", 5)).join();
+      CompletableFuture<Void> dropped;
+      CompletableFuture<Void> late;
+      try (AutoCloseable held = holdCommits(log)) {
+        dropped = log.dropCursor("gone");
+        // The writer has taken the drop and waits for the lock; the commit is asked for while the cursor still
+        // looks open, and is written in the next group, after the drop.
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.queuedForTest() == 0);
+        late = log.commit("gone", 5);
+      }
+      dropped.get(10, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalArgumentException.class);
+      assertThat(log.cursors()).isEmpty();
+    }
+    try (SqliteRingBuffer log = SqliteRingBuffer.at(file)) {
+      assertThat(log.cursors()).isEmpty();
     }
   }
 }

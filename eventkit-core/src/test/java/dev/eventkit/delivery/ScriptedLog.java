@@ -58,6 +58,16 @@ final class ScriptedLog implements RingBuffer {
   }
 
   @Override
+  public CompletableFuture<Void> dropCursor(String consumer) {
+    return inner.dropCursor(consumer);
+  }
+
+  @Override
+  public java.util.Map<String, Long> cursors() {
+    return inner.cursors();
+  }
+
+  @Override
   public long lastSequence() {
     return inner.lastSequence();
   }

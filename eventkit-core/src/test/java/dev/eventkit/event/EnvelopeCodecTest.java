@@ -70,4 +70,36 @@ class EnvelopeCodecTest {
     assertThat(back.attributes()).containsEntry("k", "\uFFFD");
     assertThat(back.userAgent()).isEqualTo("ua\uFFFD");
   }
+
+  @Test
+  void decodingKeepsPayloadAndContextTextExactly() {
+    String payload = "{\"x\":0.10000000000000000000001,\"big\":123456789012345678901234567890.5,\"huge\":1e400,"
+        + "\"s\":\"\\u00e9\u00e9\", \"a\" : [ 1 , 2 ]}";
+    Envelope e = Envelope.builder().protocol("p").payloadJson(payload)
+        .contexts(List.of(new Entity("s", "1.000"), new Entity("t", "\"x\""))).build();
+    Envelope back = EnvelopeCodec.decode(EnvelopeCodec.encode(e));
+    assertThat(back.payloadJson()).isEqualTo(payload);
+    assertThat(back.contexts()).extracting(Entity::dataJson).containsExactly("1.000", "\"x\"");
+    assertThat(back).isEqualTo(e);
+  }
+
+  @Test
+  void whateverAnEnvelopeCanHoldIsDecodedWithTheEnvelopesOwnLevelsAroundIt() {
+    int depth = Json.MAX_NESTING_DEPTH;
+    String deepest = "[".repeat(depth) + "]".repeat(depth);
+    Envelope e = Envelope.builder().protocol("p").payloadJson(deepest)
+        .contexts(List.of(new Entity("s", deepest))).build();
+    assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(e))).isEqualTo(e);
+  }
+
+  @Test
+  void decodingErrorsNameTheProblemWithoutQuotingTheContent() {
+    for (String bad : List.of("{\"v\":1,\"id\":\"secret\",\"payload\":{\"secret\":", "secret",
+        "{\"v\":1,\"id\":\"secret\",\"protocol\":\"p\",\"payload\":{},\"receivedAt\":\"secret\"}",
+        "{\"v\":1,\"id\":\"secret\",\"protocol\":\"p\",\"payload\":{}}", "{\"v\":1} secret")) {
+      assertThatThrownBy(() -> EnvelopeCodec.decode(bad.getBytes(StandardCharsets.UTF_8))).as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .satisfies(x -> assertThat(x.getMessage()).doesNotContain("secret"));
+    }
+  }
 }

@@ -1,7 +1,10 @@
 package dev.eventkit.internal.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import java.io.IOException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,6 +89,37 @@ public final class Json {
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
     }
+  }
+
+  /**
+   * Checks that {@code text} is exactly one JSON value, nested at most {@link #MAX_NESTING_DEPTH} deep, and returns
+   * it without surrounding whitespace. One streaming pass, no tree; the same rules (depth, duplicate keys) as every
+   * parser in the project, so text that passes is text the log can read back.
+   *
+   * @param field names the value in the exception's message, such as {@code payload}
+   * @throws IllegalArgumentException when the text is empty, malformed, deeper than the limit or more than one
+   *     value; the message names {@code field} and a position, never the text itself
+   */
+  public static String requireOneValue(String text, String field) {
+    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+      if (p.nextToken() == null) {
+        throw new IllegalArgumentException(field + " must be one JSON value, but is empty");
+      }
+      p.skipChildren();
+      if (p.nextToken() != null) {
+        throw new IllegalArgumentException(field + " must be one JSON value, but more follows at character "
+            + p.currentTokenLocation().getCharOffset());
+      }
+    } catch (StreamConstraintsException e) {
+      throw new IllegalArgumentException(field + " exceeds a parser limit: " + e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      // The parser's own message may quote the text, so only the position is passed on.
+      long at = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+      throw new IllegalArgumentException(field + " is not valid JSON (at character " + at + ")");
+    } catch (IOException e) {
+      throw new IllegalStateException("reading a string cannot fail", e);
+    }
+    return text.strip();
   }
 
   /** Serialises a tree to compact JSON text. */
