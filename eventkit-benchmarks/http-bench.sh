@@ -3,11 +3,11 @@
 # ceiling servers (a minimal Netty server and the JDK server, both answering 202 and storing nothing) and, when a
 # built binary is given, Buz. Each scenario is one `wrk -t2 -cN -d12s --latency` run with a POST body from
 # eventkit-benchmarks/wrk/; the result is a Markdown table (req/s, p50/p99 latency, non-2xx answers, socket
-# errors, the server's RSS after the run) on stdout and in $OUT/table.md. Loopback only; everything started here
+# errors, the server's CPU time per request and cores used, its RSS after the run) on stdout and in $OUT/table.md. Loopback only; everything started here
 # is stopped on exit.
 #
 # Environment:
-#   DURATION        wrk duration per figure (default 12s); WARMUP per script before a target's figures (3s)
+#   DURATION        wrk duration per figure (default 12s); WARMUP per script before a target's figures (8s: the JIT needs it on 2 cores)
 #   HEAP            the JVMs' heap option (default -Xmx256m)
 #   TARGETS         which of eventkit-netty eventkit-jdk ceiling-netty ceiling-jdk to run (default: all four)
 #   SCENARIOS       which of tp2-64 tp2-8 webhook-64 segment-64 to run (default: all four)
@@ -19,6 +19,8 @@
 #   PROFILE_DIR     run the eventkit targets under async-profiler (from Maven Central; CPU samples every 2 ms) and
 #                   write <target>-tp2-64.html flame graphs and .collapsed stacks of the tp2-64 run there (the
 #                   profiler costs throughput: take the table from a run without it)
+#   NICE            a nice value for the servers and wrk alike (e.g. -10 on a machine shared with other work; needs
+#                   root for negative values); recorded in the table's header
 #   OUT             scratch and raw output (default eventkit-benchmarks/target/http-bench)
 #   MVN_FLAGS       extra Maven flags, such as -o; SKIP_BUILD=1 uses the jars already built
 set -euo pipefail
@@ -26,7 +28,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 DURATION=${DURATION:-12s}
-WARMUP=${WARMUP:-3s}
+WARMUP=${WARMUP:-8s}
 HEAP=${HEAP:--Xmx256m}
 TARGETS=${TARGETS:-eventkit-netty eventkit-jdk ceiling-netty ceiling-jdk}
 SCENARIOS=${SCENARIOS:-tp2-64 tp2-8 webhook-64 segment-64}
@@ -37,6 +39,7 @@ BUZ_TP2_PATH=${BUZ_TP2_PATH:-/com.snowplowanalytics.snowplow/tp2}
 BUZ_WEBHOOK_PATH=${BUZ_WEBHOOK_PATH:-/webhook}
 BUZ_SEGMENT_PATH=${BUZ_SEGMENT_PATH:-}
 PROFILE_DIR=${PROFILE_DIR:-}
+NICE=${NICE:-}
 OUT=${OUT:-eventkit-benchmarks/target/http-bench}
 COLLECTOR_JAR=$root/eventkit-examples/target/eventkit-collector.jar
 BENCH_JAR=$root/eventkit-benchmarks/target/eventkit-benchmarks.jar
@@ -78,6 +81,11 @@ if [ -n "$PROFILE_DIR" ]; then
   converter_jar=$tools/jfr-converter-$ASYNC_PROFILER_VERSION.jar
 fi
 
+nice_cmd=()
+if [ -n "$NICE" ]; then
+  nice_cmd=(nice -n "$NICE")
+fi
+
 scratch=$(mktemp -d -t eventkit-http-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -106,19 +114,19 @@ start_target() {
         agent="-agentpath:$profiler_lib=start,event=cpu,interval=2ms,file=$OUT/$name.jfr"
       fi
       # shellcheck disable=SC2086
-      env -C "$dir" EVENTKIT_PORT="$port" EVENTKIT_HOST=127.0.0.1 EVENTKIT_DATA_DIR="$dir/data" \
+      "${nice_cmd[@]}" env -C "$dir" EVENTKIT_PORT="$port" EVENTKIT_HOST=127.0.0.1 EVENTKIT_DATA_DIR="$dir/data" \
         EVENTKIT_HTTP_HOST="${name#eventkit-}" java $HEAP -Xlog:gc*:file="$OUT/$name-gc.log" $agent \
         ${JAVA_OPTS:-} -jar "$COLLECTOR_JAR" > "$OUT/$name.log" 2>&1 &
       ;;
     ceiling-netty|ceiling-jdk)
       # shellcheck disable=SC2086
-      env -C "$dir" java $HEAP ${JAVA_OPTS:-} -cp "$BENCH_JAR" dev.eventkit.benchmarks.CeilingServer \
+      "${nice_cmd[@]}" env -C "$dir" java $HEAP ${JAVA_OPTS:-} -cp "$BENCH_JAR" dev.eventkit.benchmarks.CeilingServer \
         "${name#ceiling-}" "$port" > "$OUT/$name.log" 2>&1 &
       ;;
     buz)
       target_port=$BUZ_PORT
       # shellcheck disable=SC2086
-      env -C "$dir" "$BUZ_BIN" ${BUZ_ARGS:-} > "$OUT/$name.log" 2>&1 &
+      "${nice_cmd[@]}" env -C "$dir" "$BUZ_BIN" ${BUZ_ARGS:-} > "$OUT/$name.log" 2>&1 &
       ;;
   esac
   target_pid=$!
@@ -169,6 +177,11 @@ scenario_path() {
   esac
 }
 
+# CPU time (user + system) the process has used, in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 rss_mib() {
   awk '/^VmRSS:/ {printf "%d MiB", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"
 }
@@ -179,12 +192,12 @@ java_version=$(java -version 2>&1 | head -1)
 wrk_version=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')
 {
   echo "Machine: \`nproc\` = $(nproc), $cpu_model, $mem_gib GiB memory; $java_version; $wrk_version."
-  echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg). Each figure: \`wrk -t2 -cN -d$DURATION --latency\`"
+  echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)${NICE:+; servers and wrk at nice $NICE}. Each figure: \`wrk -t2 -cN -d$DURATION --latency\`"
   echo "on the same cores, loopback, keep-alive, one POST body per request (\`eventkit-benchmarks/wrk/\`); JVMs with"
   echo "\`$HEAP\`; the collector on its defaults with a fresh data directory (SQLite log, NDJSON file sinks)."
   echo
-  echo "| Scenario | Server | req/s | p50 | p99 | non-2xx | socket errors | RSS after |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  echo "| Scenario | Server | req/s | p50 | p99 | non-2xx | socket errors | server CPU per request | cores used | RSS after |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 } > "$OUT/header.md"
 : > "$OUT/rows.txt"
 
@@ -195,7 +208,7 @@ for target in $TARGETS; do
   for script in tp2 webhook segment; do
     path=$(scenario_path "$target" "$script")
     if [ -n "$path" ]; then
-      WRK_PATH=$path wrk -t2 -c64 -d"$WARMUP" -s "eventkit-benchmarks/wrk/$script.lua" \
+      WRK_PATH=$path "${nice_cmd[@]}" wrk -t2 -c64 -d"$WARMUP" -s "eventkit-benchmarks/wrk/$script.lua" \
         "http://127.0.0.1:$target_port" > /dev/null
     fi
   done
@@ -208,10 +221,12 @@ for target in $TARGETS; do
     fi
     raw=$OUT/$target-$scenario.txt
     started_ms=$(date +%s%3N)
-    WRK_PATH=$path wrk -t2 -c"$conns" -d"$DURATION" --latency --timeout 10s \
+    ticks_before=$(cpu_ticks "$target_pid")
+    WRK_PATH=$path "${nice_cmd[@]}" wrk -t2 -c"$conns" -d"$DURATION" --latency --timeout 10s \
       -s "eventkit-benchmarks/wrk/$script.lua" "http://127.0.0.1:$target_port" > "$raw"
     ended_ms=$(date +%s%3N)
     rss=$(rss_mib "$target_pid")
+    ticks=$(( $(cpu_ticks "$target_pid") - ticks_before ))
     if [ -n "$profiler_lib" ] && [ "$scenario" = tp2-64 ] && [[ $target == eventkit-* ]]; then
       profile_window="--from $started_ms --to $ended_ms"
     fi
@@ -220,8 +235,16 @@ for target in $TARGETS; do
     p99=$(awk '$1 == "99%" {print $2}' "$raw")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$raw")
     errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$raw")
-    echo "$scenario|$target|$rps|$p50|$p99|${non2xx:-0}|${errors:-0}|$rss" >> "$OUT/rows.txt"
-    echo "   $scenario: $rps req/s, p50 $p50, p99 $p99, non-2xx ${non2xx:-0}, RSS $rss" >&2
+    requests=$(awk '/ requests in / {print $1}' "$raw")
+    # Server CPU per request: robust where the wall-clock figures are not (a machine shared with other work).
+    cpu_per_request=$(awk -v t="$ticks" -v n="${requests:-0}" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN {if (n > 0) printf "%.3f ms", 1000 * t / hz / n; else print "-"}')
+    cpu_share=$(awk -v t="$ticks" -v ms=$((ended_ms - started_ms)) -v hz="$(getconf CLK_TCK)" \
+      'BEGIN {printf "%.2f", t / hz / (ms / 1000)}')
+    echo "$scenario|$target|$rps|$p50|$p99|${non2xx:-0}|${errors:-0}|$cpu_per_request|$cpu_share|$rss" \
+      >> "$OUT/rows.txt"
+    echo "   $scenario: $rps req/s, p50 $p50, p99 $p99, non-2xx ${non2xx:-0}, CPU $cpu_per_request/req" \
+      "($cpu_share cores), RSS $rss" >&2
   done
   stop_target
   if [ -n "${profile_window:-}" ]; then
@@ -242,7 +265,8 @@ done
   # Grouped by scenario, in the order given, then by server in the order run.
   for scenario in $SCENARIOS; do
     awk -F'|' -v s="$scenario" '$1 == s {
-      sub(/-/, " @ ", $1); printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8
+      sub(/-/, " @ ", $1)
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
     }' "$OUT/rows.txt"
   done
 } | tee "$OUT/table.md"
