@@ -81,6 +81,19 @@ final class RawConnection implements AutoCloseable {
     }
   }
 
+  /** True if the server sends nothing (and does not close) for {@code quiet}; consumes at most one byte. */
+  boolean silentFor(Duration quiet) throws IOException {
+    socket.setSoTimeout((int) quiet.toMillis());
+    try {
+      in.read(); // a byte, or the end of the stream: not silent
+      return false;
+    } catch (SocketTimeoutException e) {
+      return true;
+    } finally {
+      socket.setSoTimeout(10_000);
+    }
+  }
+
   private String line() throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     int c;
