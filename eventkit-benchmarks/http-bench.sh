@@ -7,7 +7,7 @@
 # is stopped on exit.
 #
 # Environment:
-#   DURATION        wrk duration per figure (default 12s); WARMUP per script before a target's figures (8s: the JIT needs it on 2 cores)
+#   DURATION        wrk duration per figure (default 12s); WARMUP per script before a target's figures (15s: on 2 busy cores the JIT needs it)
 #   HEAP            the JVMs' heap option (default -Xmx256m)
 #   TARGETS         which of eventkit-netty eventkit-jdk ceiling-netty ceiling-jdk to run (default: all four)
 #   SCENARIOS       which of tp2-64 tp2-8 webhook-64 segment-64 to run (default: all four)
@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 DURATION=${DURATION:-12s}
-WARMUP=${WARMUP:-8s}
+WARMUP=${WARMUP:-15s}
 HEAP=${HEAP:--Xmx256m}
 TARGETS=${TARGETS:-eventkit-netty eventkit-jdk ceiling-netty ceiling-jdk}
 SCENARIOS=${SCENARIOS:-tp2-64 tp2-8 webhook-64 segment-64}
