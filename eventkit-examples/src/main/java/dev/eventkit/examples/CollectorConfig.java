@@ -31,12 +31,14 @@ import java.util.Map;
  *     (SameSite=None; Secure, behind TLS) or {@code off}
  * @param security write keys, origins, rate limits, proxies, address truncation, kept headers, access log
  *     ({@link SecurityConfig}); {@code trustForwardedHeaders} is read there too
+ * @param httpHost {@code EVENTKIT_HTTP_HOST}: {@code netty} (default, the event-loop host of eventkit-netty) or
+ *     {@code jdk} (the JDK's built-in server with a thread per request in flight)
  */
 public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
     Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, int asyncWorkers, int maxBodyBytes,
     boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl,
     java.util.List<String> pixelRedirectHosts,
-    String snowplowCookie, GcpConfig gcp, SecurityConfig security) {
+    String snowplowCookie, GcpConfig gcp, SecurityConfig security, String httpHost) {
 
   public static CollectorConfig fromEnvironment(Map<String, String> env) {
     String sync = env.getOrDefault("EVENTKIT_RING_BUFFER_SYNCHRONOUS", "normal").toLowerCase(Locale.ROOT);
@@ -71,7 +73,15 @@ public record CollectorConfig(int port, String host, Path dataDirectory, long ri
         java.util.List.copyOf(redirectHosts),
         cookieMode(env.getOrDefault("EVENTKIT_SNOWPLOW_COOKIE", "lax")),
         GcpConfig.fromEnvironment(env),
-        SecurityConfig.fromEnvironment(env));
+        SecurityConfig.fromEnvironment(env), httpHost(env.getOrDefault("EVENTKIT_HTTP_HOST", "netty")));
+  }
+
+  private static String httpHost(String raw) {
+    String host = raw.trim().toLowerCase(Locale.ROOT);
+    if (!host.equals("netty") && !host.equals("jdk")) {
+      throw new IllegalArgumentException("EVENTKIT_HTTP_HOST must be netty or jdk");
+    }
+    return host;
   }
 
   private static String cookieMode(String raw) {

@@ -26,6 +26,7 @@ import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.http.SchemasEndpoint;
 import dev.eventkit.schema.SchemaValidator;
 import dev.eventkit.http.JdkHttpHandler;
+import dev.eventkit.netty.NettyHost;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.FileSink;
 import dev.eventkit.snowplow.NetworkUserIdCookie;
@@ -35,6 +36,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +45,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A runnable collector on the JDK's built-in HTTP server, serving every input (Segment, Snowplow, self-describing,
+ * A runnable collector on the Netty host ({@code EVENTKIT_HTTP_HOST=netty}, the default) or the JDK's built-in
+ * HTTP server ({@code jdk}), serving every input (Segment, Snowplow, self-describing,
  * CloudEvents, webhooks, pixels), on embedded defaults: the SQLite write-ahead log and
  * NDJSON file sinks under {@code EVENTKIT_DATA_DIR} ({@code events/}, {@code invalid/}, {@code dead-letter/}).
  * The Python collector's Google Cloud modes are one variable away (see {@link GcpConfig}): events to Cloud Storage
@@ -58,13 +61,18 @@ public final class CollectorServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollectorServer.class);
 
   private final Pipeline pipeline;
+  /** The Netty host, or null on the JDK server. */
+  private final NettyHost netty;
+  /** The JDK server, or null on the Netty host. */
   private final HttpServer server;
+  /** The JDK server's request threads, or the Netty host's when validation may block; may be null. */
   private final ExecutorService requestThreads;
   private final BigQueryLoader loader;
 
-  private CollectorServer(Pipeline pipeline, HttpServer server, ExecutorService requestThreads,
+  private CollectorServer(Pipeline pipeline, NettyHost netty, HttpServer server, ExecutorService requestThreads,
       BigQueryLoader loader) {
     this.pipeline = pipeline;
+    this.netty = netty;
     this.server = server;
     this.requestThreads = requestThreads;
     this.loader = loader;
@@ -76,22 +84,51 @@ public final class CollectorServer implements AutoCloseable {
     Pipeline pipeline = pipeline(config, registry).start();
     Collector collector = collector(config, pipeline, registry);
     exposureWarnings(config).forEach(w -> LOG.warn("{}", w));
-    HttpServer server = JdkHttpHandler.serve(collector, new InetSocketAddress(config.host(), config.port()), 256);
-    // Handlers block while the log commits, so the pool is sized for waiting, not for CPU.
-    ExecutorService threads = Executors.newFixedThreadPool(64, r -> {
-      Thread t = new Thread(r, "eventkit-http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(threads);
-    server.start();
-    LOG.info("eventkit collector listening on {}:{}, data in {}", config.host(), server.getAddress().getPort(),
-        config.dataDirectory().toAbsolutePath());
+    NettyHost netty = null;
+    HttpServer server = null;
+    ExecutorService threads = null;
+    int port;
+    if (config.httpHost().equals("jdk")) {
+      server = JdkHttpHandler.serve(collector, new InetSocketAddress(config.host(), config.port()), 256);
+      // Handlers block while the log commits, so the pool is sized for waiting, not for CPU.
+      threads = requestThreads(64);
+      server.setExecutor(threads);
+      server.start();
+      port = server.getAddress().getPort();
+    } else {
+      NettyHost.Builder b = NettyHost.builder(collector).port(config.port()).bindAddress(config.host())
+          .shutdownGrace(Duration.ofSeconds(5));
+      if (config.igluUrl() != null) {
+        // Validation may fetch a schema from the Iglu server: keep that off the event loops.
+        threads = requestThreads(16);
+        b.requestExecutor(threads);
+      }
+      try {
+        netty = b.build().start();
+      } catch (IOException e) {
+        pipeline.close();
+        if (threads != null) {
+          threads.shutdown();
+        }
+        throw e;
+      }
+      port = netty.port();
+    }
+    LOG.info("eventkit collector listening on {}:{} ({} host), data in {}", config.host(), port,
+        config.httpHost(), config.dataDirectory().toAbsolutePath());
     BigQueryLoader loader = warehouseLoader(config);
     if (loader != null) {
       loader.start();
     }
-    return new CollectorServer(pipeline, server, threads, loader);
+    return new CollectorServer(pipeline, netty, server, threads, loader);
+  }
+
+  private static ExecutorService requestThreads(int n) {
+    return Executors.newFixedThreadPool(n, r -> {
+      Thread t = new Thread(r, "eventkit-http");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /**
@@ -257,22 +294,31 @@ public final class CollectorServer implements AutoCloseable {
 
   /** The port the server listens on. */
   public int port() {
-    return server.getAddress().getPort();
+    return netty != null ? netty.port() : server.getAddress().getPort();
   }
 
   public Pipeline pipeline() {
     return pipeline;
   }
 
-  /** Stops accepting connections, then closes the pipeline (draining deliveries within its timeout). */
+  /**
+   * Stops accepting connections and answers the requests already read, then closes the pipeline (draining
+   * deliveries within its timeout).
+   */
   @Override
   public void close() {
-    server.stop(1);
-    requestThreads.shutdown();
-    try {
-      requestThreads.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (netty != null) {
+      netty.close();
+    } else {
+      server.stop(1);
+    }
+    if (requestThreads != null) {
+      requestThreads.shutdown();
+      try {
+        requestThreads.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     pipeline.close();
     if (loader != null) {

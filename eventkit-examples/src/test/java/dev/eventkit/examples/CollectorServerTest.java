@@ -110,5 +110,32 @@ class CollectorServerTest {
         Map.of("EVENTKIT_PORT", "eighty"))).hasMessageContaining("EVENTKIT_PORT");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> CollectorConfig.fromEnvironment(
         Map.of("EVENTKIT_QUEUE_MODE", "kafka"))).hasMessageContaining("EVENTKIT_QUEUE_MODE");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CollectorConfig.fromEnvironment(
+        Map.of("EVENTKIT_HTTP_HOST", "tomcat"))).hasMessageContaining("EVENTKIT_HTTP_HOST");
+  }
+
+  @Test
+  void bothHttpHostsServeTheSameAnswers() throws Exception {
+    for (String host : List.of("netty", "jdk")) {
+      CollectorConfig config = CollectorConfig.fromEnvironment(Map.of("EVENTKIT_PORT", "0",
+          "EVENTKIT_HOST", "127.0.0.1", "EVENTKIT_DATA_DIR", data.resolve(host).toString(),
+          "EVENTKIT_HTTP_HOST", host, "EVENTKIT_MAX_BODY_BYTES", "2000"));
+      assertThat(config.httpHost()).isEqualTo(host);
+      try (CollectorServer server = CollectorServer.start(config)) {
+        HttpClient client = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + server.port();
+        HttpResponse<String> accepted = client.send(HttpRequest.newBuilder(URI.create(base + "/collect"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u1\"}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(host).isEqualTo(202);
+        HttpResponse<String> tooLarge = client.send(HttpRequest.newBuilder(URI.create(base + "/collect"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"p\":\"" + "x".repeat(3000) + "\"}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLarge.statusCode()).as(host).isEqualTo(413);
+        assertThat(tooLarge.body()).as(host).contains("\"code\":\"body_too_large\"");
+      }
+    }
   }
 }
