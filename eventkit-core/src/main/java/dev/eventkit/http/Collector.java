@@ -105,6 +105,7 @@ public final class Collector {
 
   /** Handles one request; the future never completes exceptionally. */
   public CompletableFuture<HttpResponse> handle(HttpRequest request) {
+    long start = System.nanoTime();
     String origin = isEndpoint(request) ? null : request.header("Origin");
     String requestedHeaders = request.header("Access-Control-Request-Headers");
     CompletableFuture<HttpResponse> response;
@@ -117,7 +118,10 @@ public final class Collector {
     return response.exceptionally(e -> {
       LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
       return internalError();
-    }).thenApply(r -> origin == null ? r : withCors(r, origin, requestedHeaders));
+    }).thenApply(r -> {
+      pipeline.metrics().request(request.method(), routeName(request), r.status(), System.nanoTime() - start);
+      return origin == null ? r : withCors(r, origin, requestedHeaders);
+    });
   }
 
   private boolean isEndpoint(HttpRequest request) {

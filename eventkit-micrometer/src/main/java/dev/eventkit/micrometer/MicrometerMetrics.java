@@ -3,9 +3,11 @@ package dev.eventkit.micrometer;
 import dev.eventkit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@link Metrics} as Micrometer counters, named after Micrometer's conventions (dot-separated, lower case; the
@@ -16,7 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code eventkit.events.invalid} ({@code error}), {@code eventkit.events.dropped} ({@code stream});
  * <li>{@code eventkit.sink.delivered}, {@code eventkit.sink.retried}, {@code eventkit.sink.dead_lettered}
  * ({@code sink});
- * <li>{@code eventkit.interceptor.failures}.
+ * <li>{@code eventkit.interceptor.failures};
+ * <li>{@code eventkit.http.requests}, a timer (tags {@code method}, {@code route} — the matched route's template —
+ * and {@code status}): each request the collector answered, from {@code Collector.handle} to its response.
  * </ul>
  *
  * <p>Pass it to {@code PipelineBuilder.metrics(...)}; add {@link PipelineMeterBinder} for the gauges.
@@ -29,6 +33,7 @@ public final class MicrometerMetrics implements Metrics {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   /** Counters registered in {@code registry}. */
   public MicrometerMetrics(MeterRegistry registry) {
@@ -85,5 +90,14 @@ public final class MicrometerMetrics implements Metrics {
   @Override
   public void dropped(String stream, long count) {
     add("eventkit.events.dropped", "Events an interceptor dropped on purpose", "stream", stream, count);
+  }
+
+  @Override
+  public void request(String method, String route, int status, long nanos) {
+    String key = method + '\u0000' + route + '\u0000' + status;
+    timers.computeIfAbsent(key, k -> Timer.builder("eventkit.http.requests")
+        .description("Requests the collector answered, until the response was ready").tag("method", method)
+        .tag("route", route).tag("status", Integer.toString(status)).register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
   }
 }

@@ -122,6 +122,12 @@ class PrometheusScrapeTest {
       assertThat(value(text, "eventkit_sink_dead_lettered_total", "s")).isEqualTo(1);
       assertThat(value(text, "eventkit_log_fill_ratio", null)).isBetween(0.0, 1.0);
       assertThat(text).contains("# TYPE eventkit_sink_lag_seconds gauge");
+      assertThat(text).containsPattern(
+          "eventkit_http_requests_seconds_count\\{method=\"POST\",route=\"/collect/\\{stream}\",status=\"202\"} 1");
+      assertThat(text).containsPattern(
+          "eventkit_http_requests_seconds_count\\{method=\"POST\",route=\"/collect\",status=\"400\"} 1");
+      assertThat(text).containsPattern(
+          "eventkit_http_requests_seconds_count\\{method=\"GET\",route=\"/metrics\",status=\"200\"} [1-9]");
     } finally {
       pipeline.shutdown().get(30, TimeUnit.SECONDS);
     }
