@@ -12,6 +12,7 @@ import dev.eventkit.delivery.RetryPolicy;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.metrics.CountingMetrics;
+import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.testing.ControllableSink;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,49 @@ class MetricsTest {
       assertThat(m.get("deadLettered.s")).isEqualTo(1);
       String health = c.handle(HttpRequest.builder("GET", "/health").build()).join().bodyText();
       assertThat(Json.read(health).at("/counters/delivered.s").asLong()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void everyAnsweredRequestIsTimedByMethodRouteAndStatus() throws Exception {
+    List<String> requests = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Metrics timing = new Metrics() {
+      @Override
+      public void accepted(String stream, long count) {}
+
+      @Override
+      public void rejected(String code, long count) {}
+
+      @Override
+      public void invalid(String error, long count) {}
+
+      @Override
+      public void delivered(String sink, long count) {}
+
+      @Override
+      public void retried(String sink, long count) {}
+
+      @Override
+      public void deadLettered(String sink, long count) {}
+
+      @Override
+      public void request(String method, String route, int status, long nanos) {
+        assertThat(nanos).isPositive();
+        requests.add(method + " " + route + " " + status);
+      }
+    };
+    try (Pipeline p = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).metrics(timing)
+        .sink(new InMemorySink("s")).build().start()) {
+      Collector c = Collector.builder(p).input(SegmentInput.create()).build();
+      c.handle(HttpRequest.builder("POST", "/collect/web").header("Content-Type", "application/json")
+          .body("{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\"}".getBytes(StandardCharsets.UTF_8))
+          .build()).join();
+      c.handle(HttpRequest.builder("POST", "/collect").header("Content-Type", "application/json")
+          .body("{".getBytes(StandardCharsets.UTF_8)).build()).join();
+      c.handle(HttpRequest.builder("GET", "/nowhere").build()).join();
+      c.handle(HttpRequest.builder("GET", "/health").build()).join();
+      assertThat(requests).containsExactly("POST /collect/{stream} 202", "POST /collect 400", "GET (unrouted) 404",
+          "GET /health 200");
     }
   }
 }

@@ -162,8 +162,10 @@ public final class Collector {
     return response.exceptionally(e -> {
       LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
       return internalError();
-    }).thenApply(r -> origin == null ? r : withCors(r, origin, requestedHeaders))
-        .thenApply(r -> finish(r, request, x, requestId, started));
+    }).thenApply(r -> {
+      pipeline.metrics().request(request.method(), routeName(request), r.status(), System.nanoTime() - started);
+      return origin == null ? r : withCors(r, origin, requestedHeaders);
+    }).thenApply(r -> finish(r, request, x, requestId, started));
   }
 
   /**

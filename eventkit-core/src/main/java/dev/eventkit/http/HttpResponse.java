@@ -39,6 +39,14 @@ public final class HttpResponse {
         "Cache-Control", "no-cache, no-store, must-revalidate"), PIXEL.clone());
   }
 
+  /**
+   * A response with a body of any type, for endpoints that answer in formats other than JSON (a metrics scrape,
+   * plain text). The array is kept as it is: do not modify it afterwards.
+   */
+  public static HttpResponse of(int status, String contentType, byte[] body) {
+    return new HttpResponse(status, Map.of("Content-Type", contentType), body);
+  }
+
   /** A response with no body. */
   public static HttpResponse empty(int status) {
     return new HttpResponse(status, Map.of(), new byte[0]);

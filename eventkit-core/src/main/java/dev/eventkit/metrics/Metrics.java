@@ -37,6 +37,13 @@ public interface Metrics {
   /** Events an {@code EventInterceptor} dropped on purpose, by stream. */
   default void dropped(String stream, long count) {}
 
+  /**
+   * One request the collector answered: its method, the template of the route it matched ({@code /collect/{stream}},
+   * {@code (unrouted)} when none did, so the values stay few), the status sent, and the time from
+   * {@code Collector.handle} to the response being ready (including the wait for durability), in nanoseconds.
+   */
+  default void request(String method, String route, int status, long nanos) {}
+
   /** Metrics that go nowhere. */
   static Metrics noop() {
     return NoopMetrics.INSTANCE;

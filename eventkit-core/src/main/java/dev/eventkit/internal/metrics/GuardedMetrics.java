@@ -116,6 +116,15 @@ public final class GuardedMetrics implements Metrics {
   }
 
   @Override
+  public void request(String method, String route, int status, long nanos) {
+    try {
+      delegate.request(method, route, status, nanos);
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
+  @Override
   public void dropped(String stream, long count) {
     try {
       delegate.dropped(stream, count);
