@@ -33,9 +33,17 @@ final class LocalPostgres implements AutoCloseable {
   private final Path data;
   private final int port;
   private final boolean asRoot;
+  private final boolean fsync;
   private final Thread cleanup;
 
+  /** A server without fsync: tests need no crash safety from it, and the shared disk is slow. */
   LocalPostgres() throws IOException, InterruptedException {
+    this(false);
+  }
+
+  /** A server that forces commits to disk when {@code fsync} is true (for throughput figures). */
+  LocalPostgres(boolean fsync) throws IOException, InterruptedException {
+    this.fsync = fsync;
     this.bin = findBin();
     this.asRoot = "root".equals(System.getProperty("user.name"));
     // Not under JUnit's temp directory: the postgres user must be able to reach it.
@@ -84,7 +92,8 @@ final class LocalPostgres implements AutoCloseable {
   /** Starts the server and waits until it accepts connections. */
   void start() throws IOException, InterruptedException {
     run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w",
-        "-t", "60", "-o", "-p " + port + " -k " + dir + " -h 127.0.0.1 -c fsync=off", "start");
+        "-t", "60", "-o", "-p " + port + " -k " + dir + " -h 127.0.0.1" + (fsync ? "" : " -c fsync=off"),
+        "start");
   }
 
   /** Stops the server at once, as an administrator would for an outage ({@code -m fast}: sessions are cut). */
