@@ -194,6 +194,24 @@ class HttpSinkTest {
   }
 
   @Test
+  void aBodyTooLargeIsHalvedUntilItFitsAndNothingIsDeadLettered() throws Exception {
+    // The server takes at most 8 events a request and answers 413 to more.
+    server.behaviour(r -> r.envelopes().size() > 8 ? Answer.of(413) : Answer.of(200));
+    InMemorySink dead = new InMemorySink("dead");
+    List<Envelope> events = Envelopes.tracks("e", 100);
+    try (Pipeline p = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(dir.resolve("wal.db")))
+        .sink(HttpSink.to(server.uri())).deadLetterSink(dead).batchSize(100).build().start()) {
+      p.collect(events).join();
+      assertThat(Flushing.flushed(p, Duration.ofSeconds(15))).isTrue();
+    }
+
+    assertThat(dead.envelopes()).isEmpty();
+    assertThat(server.accepted()).extracting(Envelope::id)
+        .containsExactlyInAnyOrderElementsOf(events.stream().map(Envelope::id).toList());
+    assertThat(server.received()).anyMatch(r -> r.envelopes().size() > 8);
+  }
+
+  @Test
   void anOutageInTheMiddleOfARunLosesNothing() throws Exception {
     RetryPolicy retry = RetryPolicy.builder().initialDelay(Duration.ofMillis(100)).maxDelay(Duration.ofSeconds(1))
         .build();
