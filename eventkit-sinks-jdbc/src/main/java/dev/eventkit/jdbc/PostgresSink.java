@@ -59,9 +59,9 @@ import org.slf4j.LoggerFactory;
  * again after a crash or an outage is written once. A batch is one transaction: it commits whole or not at all.
  *
  * <p>Failures are classified by SQLState (see {@code SqlStates}): connection loss, serialization failures,
- * deadlocks, a server shutting down and lack of resources are retryable; data errors (an invalid value, a JSON string
- * holding {@code \u0000}), integrity violations and most syntax errors refuse the batch as a whole, and the pipeline
- * halves it until the refused events stand alone and are dead-lettered. Messages of database errors are never
+ * deadlocks, a server shutting down and lack of resources are retryable; data errors (an invalid value, a JSON
+ * string holding the character U+0000), integrity violations and most syntax errors refuse the batch as a whole,
+ * and the pipeline halves it until the refused events stand alone and are dead-lettered. Messages of database errors are never
  * logged or reported (they may quote row data); only SQLStates are.
  *
  * <p>Thread-safety: thread-safe. Writes run on the sink's own threads (as many as the pool has connections), so up
