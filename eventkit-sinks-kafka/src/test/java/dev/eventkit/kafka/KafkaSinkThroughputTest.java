@@ -42,7 +42,8 @@ class KafkaSinkThroughputTest {
     String pad = "p".repeat(480);
     for (int i = 0; i < BATCH; i++) {
       batch.add(Envelope.builder().id("id-" + i).protocol("segment").payloadJson(
-          "{\"type\":\"track\",\"event\":\"Order Completed\",\"userId\":\"u" + (i % 97) + "\",\"properties\":{\"total\":"
+          "{\"type\":\"track\",\"event\":\"Order Completed\",\"userId\":\"u" + (i % 97)
+              + "\",\"properties\":{\"total\":"
               + i + ",\"note\":\"" + pad + "\"}}").build());
     }
     int bytes = EnvelopeCodec.encode(batch.get(0)).length;
