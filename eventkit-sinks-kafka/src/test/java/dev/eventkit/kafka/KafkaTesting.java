@@ -24,13 +24,33 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 final class KafkaTesting {
 
+  private static boolean stopHookAdded;
+
   private KafkaTesting() {}
 
-  /** Installs the broker's jars if needed (idempotent) and starts it unless it runs; its bootstrap address. */
+  /**
+   * Installs the broker's jars if needed (idempotent) and starts it unless it runs; its bootstrap address. A broker
+   * that this test JVM started is stopped when the JVM exits; one that was already running is left alone.
+   */
   static synchronized String start() {
+    boolean wasRunning = running();
     run("install.sh", List.of("kafka"));
     run("start.sh", List.of("kafka"));
+    if (!wasRunning && !stopHookAdded) {
+      stopHookAdded = true;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stop.sh", List.of("kafka")), "stop-kafka"));
+    }
     return bootstrap();
+  }
+
+  private static boolean running() {
+    Path pid = stateDir().resolve("kafka.pid");
+    try {
+      return Files.exists(pid) && ProcessHandle.of(Long.parseLong(Files.readString(pid).trim()))
+          .map(ProcessHandle::isAlive).orElse(false);
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
   }
 
   /** Stops the broker, keeping its port and its data for the next {@link #start()}. */
