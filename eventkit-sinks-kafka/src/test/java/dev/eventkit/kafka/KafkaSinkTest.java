@@ -3,6 +3,7 @@ package dev.eventkit.kafka;
 import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
@@ -55,7 +56,8 @@ class KafkaSinkTest {
     List<String> ids = new ArrayList<>();
     try (Pipeline p = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(dir.resolve("log.db")))
         .sink(KafkaSink.builder(bootstrap).topic(topic).maxBlock(Duration.ofSeconds(2))
-            .deliveryTimeout(Duration.ofSeconds(20)).requestTimeout(Duration.ofSeconds(5)).build())
+            // Shorter than the outage: sends fail back to the pipeline (retryable) instead of waiting it out.
+            .deliveryTimeout(Duration.ofSeconds(6)).requestTimeout(Duration.ofSeconds(5)).build())
         .batchSize(100).build().start()) {
       p.collect(Envelopes.tracks("a-", perRound)).get(30, TimeUnit.SECONDS);
       Envelopes.tracks("a-", perRound).forEach(e -> ids.add(e.id()));
@@ -70,10 +72,13 @@ class KafkaSinkTest {
       for (CompletableFuture<Void> f : accepted) {
         f.get(30, TimeUnit.SECONDS);
       }
+      // The outage surfaced as retryable failures, retried by the pipeline (not dead-lettered).
+      await().atMost(Duration.ofSeconds(60)).until(() -> p.status().sinks().get(0).retried() > 0);
       KafkaTesting.start();
       p.collect(Envelopes.tracks("c-", perRound)).get(30, TimeUnit.SECONDS);
       Envelopes.tracks("c-", perRound).forEach(e -> ids.add(e.id()));
       assertThat(flushed(p, Duration.ofSeconds(120))).as("everything delivered after the restart").isTrue();
+      assertThat(p.status().sinks().get(0).deadLettered()).isZero();
     }
 
     List<ConsumerRecord<String, byte[]>> records = KafkaTesting.read(topic, ids.size(), Duration.ofSeconds(60));
