@@ -15,6 +15,12 @@ FAKE_GCS_PKG="github.com/fsouza/fake-gcs-server"
 BQ_EMULATOR_VERSION="v0.6.6"
 BQ_EMULATOR_PKG="github.com/goccy/bigquery-emulator/cmd/bigquery-emulator"
 
+# Kafka broker (KRaft mode) from Maven Central's kafka_2.13 jars, run on the JVM.
+KAFKA_VERSION="4.4.0"
+# slf4j-simple at the slf4j-api version the broker's tree resolves to, so the broker logs (start.sh waits for
+# its "started" line).
+KAFKA_SLF4J_VERSION="1.7.36"
+
 GCLOUD_PLATFORM="/usr/lib/google-cloud-sdk/platform"
 PUBSUB_LAUNCHER="$GCLOUD_PLATFORM/pubsub-emulator/bin/cloud-pubsub-emulator"
 FIRESTORE_LAUNCHER="$GCLOUD_PLATFORM/cloud-firestore-emulator/cloud_firestore_emulator"
@@ -24,12 +30,14 @@ TOOLS_DIR="${EVENTKIT_TOOLS_DIR:-$HOME/.cache/eventkit-tools}"
 TOOLS_BIN="$TOOLS_DIR/bin"
 FAKE_GCS_BIN="$TOOLS_BIN/fake-gcs-server"
 BQ_EMULATOR_BIN="$TOOLS_BIN/bigquery-emulator"
+KAFKA_HOME="$TOOLS_DIR/kafka-$KAFKA_VERSION"
+KAFKA_LIBS="$KAFKA_HOME/libs"
 
 # Runtime state: pid/port/log files per server and the env file for tests.
 STATE_DIR="${EVENTKIT_TEST_SERVERS_DIR:-/tmp/eventkit-test-servers}"
 GCP_PROJECT_ID="${EVENTKIT_GCP_PROJECT_ID:-test-project}"
 
-ALL_SERVERS=(pubsub firestore gcs bigquery)
+ALL_SERVERS=(pubsub firestore gcs bigquery kafka)
 
 log() { printf '[test-servers] %s\n' "$*" >&2; }
 die() { printf '[test-servers] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -39,7 +47,7 @@ check_server_names() {
   local s
   for s in "$@"; do
     case "$s" in
-      pubsub|firestore|gcs|bigquery) ;;
+      pubsub|firestore|gcs|bigquery|kafka) ;;
       *) die "unknown server '$s' (expected one of: ${ALL_SERVERS[*]})" ;;
     esac
   done

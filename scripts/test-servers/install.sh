@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the four GCP emulators used by the test suite at pinned versions.
+# Installs the test servers (four GCP emulators, a Kafka broker) at pinned versions.
 # Idempotent: apt runs only for a missing/mismatched package, a Go tool is
 # rebuilt only when its version stamp differs from the pin in common.sh.
 #
-#   scripts/test-servers/install.sh                 # all four
+#   scripts/test-servers/install.sh                 # all five
 #   scripts/test-servers/install.sh gcs bigquery    # only some
 set -euo pipefail
 
@@ -59,8 +59,8 @@ ensure_gcloud_deb() { # ensure_gcloud_deb PACKAGE
 # curl is what start.sh uses for health checks.
 ensure_cmd_pkg curl curl
 
-if want pubsub || want firestore; then
-  # Both emulators are Java programs; Java 17 is on the machine image.
+if want pubsub || want firestore || want kafka; then
+  # The emulators and the Kafka broker are Java programs; Java 17 is on the machine image.
   ensure_cmd_pkg java openjdk-17-jre-headless
 fi
 if want pubsub; then
@@ -120,6 +120,47 @@ if want gcs; then
 fi
 if want bigquery; then
   go_tool bigquery-emulator "$BQ_EMULATOR_PKG" "$BQ_EMULATOR_VERSION" "$BQ_EMULATOR_BIN" 1
+fi
+
+# ----------------------------------------------------------------- Maven side
+# The Kafka broker's jars (kafka_2.13 and its runtime tree) copied by Maven from the project's registry into
+# $KAFKA_LIBS; a stamp names what was copied, so a second run does nothing.
+maven_kafka() {
+  local stamp="$KAFKA_HOME/version" want_stamp="org.apache.kafka:kafka_2.13:$KAFKA_VERSION+slf4j-simple:$KAFKA_SLF4J_VERSION"
+  if [[ -d "$KAFKA_LIBS" && -f "$stamp" && "$(cat "$stamp")" == "$want_stamp" ]]; then
+    log "ok: kafka $KAFKA_VERSION (cached: $KAFKA_LIBS)"
+    return
+  fi
+  command -v mvn >/dev/null 2>&1 || die "mvn is not on PATH (needed to fetch the Kafka broker's jars)"
+  local work="$KAFKA_HOME/build" logf="$TOOLS_DIR/logs/kafka-install.log"
+  mkdir -p "$work" "$TOOLS_DIR/logs"
+  cat >"$work/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>eventkit-tools</groupId>
+  <artifactId>kafka-broker</artifactId>
+  <version>$KAFKA_VERSION</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>$KAFKA_SLF4J_VERSION</version></dependency>
+  </dependencies>
+</project>
+POM
+  log "copying kafka_2.13 $KAFKA_VERSION jars -> $KAFKA_LIBS; log: $logf"
+  rm -rf "$KAFKA_LIBS.tmp"
+  if ! mvn -B -ntp -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+       -DoutputDirectory="$KAFKA_LIBS.tmp" >"$logf" 2>&1; then
+    tail -n 40 "$logf" >&2
+    die "fetching the Kafka broker's jars failed (full log: $logf)"
+  fi
+  rm -rf "$KAFKA_LIBS"
+  mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+  printf '%s\n' "$want_stamp" >"$stamp"
+  log "kafka $KAFKA_VERSION installed ($(ls "$KAFKA_LIBS" | wc -l) jars)"
+}
+
+if want kafka; then
+  maven_kafka
 fi
 
 log "done: ${servers[*]} installed"

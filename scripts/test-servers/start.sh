@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Starts the GCP emulators on loopback and writes $STATE_DIR/env for the tests.
+# Starts the test servers on loopback and writes $STATE_DIR/env for the tests.
 #
-#   scripts/test-servers/start.sh                 # all four
+#   scripts/test-servers/start.sh                 # all five
 #   scripts/test-servers/start.sh pubsub          # one (e.g. restart after stop.sh pubsub)
 #
 # A server keeps the port recorded in $STATE_DIR/NAME.port, so stop.sh NAME
@@ -179,6 +179,62 @@ start_bigquery() {
   log "bigquery  ready on 127.0.0.1:$port, gRPC 127.0.0.1:$grpc (pid $(cat "$STATE_DIR/bigquery.pid"))"
 }
 
+start_kafka() {
+  [[ -f "$KAFKA_HOME/version" ]] || die "Kafka broker jars missing ($KAFKA_LIBS); run scripts/test-servers/install.sh kafka"
+  local port controller data="$STATE_DIR/kafka-data" conf="$STATE_DIR/kafka.properties" logf="$STATE_DIR/kafka.log"
+  port="$(port_for kafka)"
+  controller="$(port_for kafka-controller)"
+  local -a java_cmd=(java -Xmx512m -cp "$KAFKA_LIBS/*" -Dorg.slf4j.simpleLogger.defaultLogLevel=info)
+  local started_before=0
+  if ! server_running kafka; then
+    wait_port_free "$port" kafka
+    wait_port_free "$controller" kafka
+    # One combined broker+controller node. The data directory outlives stop.sh kafka (a restart keeps every
+    # record, like a real broker's disk); stop.sh without arguments deletes it.
+    cat >"$conf" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$data
+num.partitions=4
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+PROPS
+    if [[ ! -f "$data/meta.properties" ]]; then
+      mkdir -p "$data"
+      "${java_cmd[@]}" kafka.tools.StorageTool format -t "$(cat /proc/sys/kernel/random/uuid | tr -d '-' | head -c 22)" \
+        -c "$conf" >>"$logf" 2>&1 || fail_start kafka "storage format failed"
+    fi
+    started_before="$(grep -c 'Kafka Server started' "$logf" 2>/dev/null || true)"
+    launch kafka "${java_cmd[@]}" kafka.Kafka "$conf"
+  else
+    started_before=-1
+  fi
+  local deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    server_running kafka || fail_start kafka "process exited before answering"
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      # The listener opens a moment before the broker serves; its log line says when it does.
+      if ((started_before < 0)) || (( $(grep -c 'Kafka Server started' "$logf" || true) > started_before )); then
+        break
+      fi
+    fi
+    ((SECONDS < deadline)) || fail_start kafka "not started on 127.0.0.1:$port within ${TIMEOUT}s"
+    sleep 0.25
+  done
+  log "kafka     ready on 127.0.0.1:$port (pid $(cat "$STATE_DIR/kafka.pid"))"
+}
+
 write_env() {
   # KEY=VALUE lines (no quotes): `set -a; . env; set +a` in bash, or parse
   # as a properties file from Java/Maven. Only servers with a recorded port.
@@ -192,6 +248,7 @@ write_env() {
       p="$(cat "$STATE_DIR/bigquery-grpc.port")"
       echo "BIGQUERY_EMULATOR_GRPC_HOST=127.0.0.1:$p"
     fi
+    [[ -s "$STATE_DIR/kafka.port" ]] && echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(cat "$STATE_DIR/kafka.port")"
     echo "GCP_PROJECT_ID=$GCP_PROJECT_ID"
   } >"$tmp"
   mv -f "$tmp" "$f"   # atomic: a test reading the file never sees half of it

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Stops emulators started by start.sh, by recorded PID, killing the whole
+# Stops test servers started by start.sh, by recorded PID, killing the whole
 # process group so Java children of launcher scripts die too.
 #
-#   scripts/test-servers/stop.sh            # all; also forgets ports and the env file
+#   scripts/test-servers/stop.sh            # all; also forgets ports, the env file and Kafka's data
 #   scripts/test-servers/stop.sh gcs        # one; its port is kept for `start.sh gcs`
 set -euo pipefail
 
@@ -61,4 +61,6 @@ done
 
 if [[ $forget -eq 1 ]]; then
   rm -f "$STATE_DIR"/*.port "$STATE_DIR/env"
+  # The broker's data survives stop.sh kafka (a restart keeps its records), not a full stop.
+  rm -rf "$STATE_DIR/kafka-data" "$STATE_DIR/kafka.properties"
 fi
