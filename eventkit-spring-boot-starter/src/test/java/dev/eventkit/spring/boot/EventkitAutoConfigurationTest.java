@@ -123,6 +123,31 @@ class EventkitAutoConfigurationTest {
   }
 
   @Test
+  void theApplicationsInterceptorBeansSeeEveryEvent() {
+    web().withUserConfiguration(MemorySinkConfig.class, InterceptorConfig.class)
+        .withPropertyValues("eventkit.file-sinks.enabled=false").run(ctx -> {
+          ctx.getBean(Pipeline.class).collect(Envelope.builder().protocol("app").payloadJson("{}").build()).join();
+          Envelope e = ctx.getBean(InMemorySink.class).awaitCount(1, Duration.ofSeconds(10)).get(0);
+          assertThat(e.attributes()).containsEntry("region", "eu");
+        });
+  }
+
+  @Test
+  void aSinkThatNeverAnswersDoesNotHoldUpContextClose() {
+    // The lifecycle bounds its wait for the pipeline; Spring goes on closing the context.
+    long[] closedAfter = new long[1];
+    web().withUserConfiguration(HungSinkConfig.class)
+        .withPropertyValues("eventkit.shutdown-timeout=300ms", "eventkit.file-sinks.enabled=false")
+        .run(ctx -> {
+          ctx.getBean(Pipeline.class).collect(Envelope.builder().protocol("app").payloadJson("{}").build()).join();
+          long start = System.nanoTime();
+          ctx.close();
+          closedAfter[0] = System.nanoTime() - start;
+        });
+    assertThat(Duration.ofNanos(closedAfter[0])).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
   void configurationMetadataDescribesTheProperties() throws Exception {
     // Written by spring-boot-configuration-processor at compile time; IDEs complete eventkit.* from it.
     try (var in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
@@ -139,6 +164,33 @@ class EventkitAutoConfigurationTest {
     @Bean
     InMemorySink memorySink() {
       return new InMemorySink("memory");
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class InterceptorConfig {
+    @Bean
+    dev.eventkit.EventInterceptor region() {
+      return e -> e.toBuilder().attribute("region", "eu").build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class HungSinkConfig {
+    @Bean
+    dev.eventkit.sink.Sink hung() {
+      return new dev.eventkit.sink.Sink() {
+        @Override
+        public String name() {
+          return "hung";
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<dev.eventkit.sink.WriteResult> write(
+            java.util.List<Envelope> batch) {
+          return new java.util.concurrent.CompletableFuture<>();
+        }
+      };
     }
   }
 
