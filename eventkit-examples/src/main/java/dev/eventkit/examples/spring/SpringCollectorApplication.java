@@ -9,8 +9,9 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  * ({@code eventkit-spring.yml} here) and serves it at {@code /eventkit/*} in the application's own Tomcat, with its
  * health under {@code /actuator/health}. Add {@code Sink} beans to deliver elsewhere than the NDJSON files.
  *
- * <p>Run: {@code java -cp eventkit-examples.jar:... dev.eventkit.examples.spring.SpringCollectorApplication}, then
- * {@code curl -i -X POST localhost:8080/eventkit/collect -d '{"type":"track","event":"Signed Up","userId":"u1"}'}.
+ * <p>Run {@link #main} on eventkit-examples' class path (an IDE does; the shaded eventkit-collector.jar leaves Spring
+ * out), then {@code curl -i -X POST localhost:8080/eventkit/collect -H 'Content-Type: application/json'
+ * -d '{"type":"track","event":"Signed Up","userId":"u1"}'}.
  */
 @SpringBootApplication
 public class SpringCollectorApplication {
