@@ -1,12 +1,12 @@
 package dev.eventkit;
 
-import dev.eventkit.event.CollectorInfo;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.delivery.AsyncQueue;
 import dev.eventkit.delivery.DeliveryTarget;
 import dev.eventkit.delivery.Queue;
 import dev.eventkit.delivery.RetryPolicy;
+import dev.eventkit.event.CollectorInfo;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.metrics.CountingMetrics;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.schema.Validator;

@@ -1,16 +1,16 @@
 package dev.eventkit;
 
 import static dev.eventkit.testing.Flushing.flushed;
-import dev.eventkit.input.segment.SegmentInput;
-import dev.eventkit.event.Validation;
-import dev.eventkit.event.ValidationError;
-import dev.eventkit.internal.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.delivery.RetryPolicy;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.metrics.CountingMetrics;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.InMemorySink;

@@ -1,13 +1,13 @@
 package dev.eventkit;
 
 import static dev.eventkit.testing.Flushing.flushed;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.event.Validation;
 import dev.eventkit.event.ValidationError;
 import dev.eventkit.event.Violation;
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.testing.ControllableSink;
 import dev.eventkit.testing.Envelopes;

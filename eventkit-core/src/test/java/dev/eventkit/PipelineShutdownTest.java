@@ -1,9 +1,9 @@
 package dev.eventkit;
 
-import dev.eventkit.event.Envelope;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;

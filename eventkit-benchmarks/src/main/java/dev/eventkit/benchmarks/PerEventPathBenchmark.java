@@ -1,12 +1,12 @@
 package dev.eventkit.benchmarks;
 
+import dev.eventkit.event.CollectorInfo;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Intake;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
-import dev.eventkit.event.CollectorInfo;
 import dev.eventkit.input.segment.SegmentInput;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

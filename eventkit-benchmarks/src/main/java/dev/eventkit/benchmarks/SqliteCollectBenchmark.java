@@ -1,9 +1,9 @@
 package dev.eventkit.benchmarks;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.Durability;
 import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.event.Envelope;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

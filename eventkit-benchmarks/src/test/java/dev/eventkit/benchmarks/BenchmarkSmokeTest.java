@@ -3,9 +3,9 @@ package dev.eventkit.benchmarks;
 import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.eventkit.buffer.Durability;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.event.EnvelopeCodec;
-import dev.eventkit.buffer.Durability;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -42,7 +42,7 @@ class BenchmarkSmokeTest {
       b.insertBatchOf0100();
       b.insertBatchOf1000();
       try (Statement s = b.connection().createStatement();
-           ResultSet r = s.executeQuery("SELECT count(*), min(size), max(size), max(length(body)) FROM log")) {
+          ResultSet r = s.executeQuery("SELECT count(*), min(size), max(size), max(length(body)) FROM log")) {
         r.next();
         assertThat(r.getLong(1)).isEqualTo(1101);
         assertThat(r.getInt(2)).isEqualTo(b.bodyBytes());

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.eventkit.input.segment.SegmentInput;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.JdkHttpHandler;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.InMemorySink;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -134,7 +134,7 @@ public final class InMemoryRingBuffer implements RingBuffer {
       if (closed) {
         throw new IllegalStateException("the event log is closed");
       }
-      for (Iterator<Entry> it = entries.iterator(); it.hasNext() && found.size() < max; ) {
+      for (Iterator<Entry> it = entries.iterator(); it.hasNext() && found.size() < max;) {
         Entry e = it.next();
         if (e.sequence > afterSequence) {
           found.add(e);

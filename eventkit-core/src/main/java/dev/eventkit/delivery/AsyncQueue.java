@@ -1,8 +1,8 @@
 package dev.eventkit.delivery;
 
+import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.internal.delivery.Dispatcher;
 import dev.eventkit.internal.delivery.SinkDelivery;
-import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.metrics.Metrics;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.eventkit.event;
 
-import dev.eventkit.internal.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.eventkit.internal.json.Json;
 import java.util.Objects;
 
 /**

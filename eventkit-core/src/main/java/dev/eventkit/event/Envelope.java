@@ -1,8 +1,8 @@
 package dev.eventkit.event;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.eventkit.internal.json.Json;
 import dev.eventkit.internal.text.WellFormedText;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,13 +1,12 @@
 package dev.eventkit.http;
 
-import dev.eventkit.health.HealthCheck;
-import dev.eventkit.internal.json.Json;
-import dev.eventkit.event.Envelope;
-import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.BatchTooLargeException;
 import dev.eventkit.buffer.BufferFullException;
 import dev.eventkit.buffer.RingBufferStats;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.EnvelopeCodec;
+import dev.eventkit.health.HealthCheck;
 import dev.eventkit.http.security.AccessLog;
 import dev.eventkit.http.security.ClientAddressPolicy;
 import dev.eventkit.http.security.CorsPolicy;
@@ -15,7 +14,6 @@ import dev.eventkit.http.security.HeaderPolicy;
 import dev.eventkit.http.security.IpAnonymizer;
 import dev.eventkit.http.security.RateLimits;
 import dev.eventkit.http.security.WriteKeys;
-import dev.eventkit.event.Envelope;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -454,8 +452,8 @@ public final class Collector {
       return done(input.respond(intake, context));
     }
     int appended = intake.envelopes().size();
-    return pipeline.collect(intake.envelopes()).thenRun(() -> x.events = appended).handle((v, error) ->
-        error == null ? input.respond(intake, context) : appendFailed(error, intake.envelopes()));
+    return pipeline.collect(intake.envelopes()).thenRun(() -> x.events = appended).handle((v, error) -> error == null
+        ? input.respond(intake, context) : appendFailed(error, intake.envelopes()));
   }
 
   /** How many non-empty {@code name[=value]} pairs a raw query holds, without decoding it. */

@@ -1,8 +1,8 @@
 package dev.eventkit.http;
 
-import dev.eventkit.internal.http.BoundedBody;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.eventkit.internal.http.BoundedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,14 +1,14 @@
 package dev.eventkit.http;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eventkit.internal.http.PathName;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.schema.SchemaInfo;
 import dev.eventkit.schema.SchemaLookup;
 import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.schema.SchemaUri;
-import dev.eventkit.internal.http.PathName;
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eventkit.internal.json.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -226,7 +226,7 @@ public final class SchemaValidator implements Validator {
       if (n.isContainerNode()) {
         d++;
         max = Math.max(max, d);
-        for (Iterator<JsonNode> it = n.elements(); it.hasNext(); ) {
+        for (Iterator<JsonNode> it = n.elements(); it.hasNext();) {
           JsonNode child = it.next();
           if (child.isContainerNode()) {
             stack.push(new Object[] {child, d});

@@ -222,7 +222,7 @@ public final class FileSink implements Sink {
 
   /** Makes the cuts a failed write could not make; throws (failing the write) while one still fails. */
   private void makePendingCuts() throws IOException {
-    for (var it = pendingCuts.entrySet().iterator(); it.hasNext(); ) {
+    for (var it = pendingCuts.entrySet().iterator(); it.hasNext();) {
       Map.Entry<Path, Long> cut = it.next();
       try (FileChannel ch = opener.open(cut.getKey(), Set.of(StandardOpenOption.WRITE))) {
         if (ch.size() > cut.getValue()) {

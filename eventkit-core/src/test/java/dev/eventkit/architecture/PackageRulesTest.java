@@ -57,9 +57,9 @@ class PackageRulesTest {
   @Test
   void thePipelineNeverReachesHttpOrProtocols() {
     noClasses().that().resideInAnyPackage("dev.eventkit", "dev.eventkit.event..", "dev.eventkit.buffer..",
-            "dev.eventkit.delivery..", "dev.eventkit.sink..", "dev.eventkit.schema..", "dev.eventkit.metrics..",
-            "dev.eventkit.health..", "dev.eventkit.internal.delivery..", "dev.eventkit.internal.json..",
-            "dev.eventkit.internal.text..", "dev.eventkit.internal.metrics..")
+        "dev.eventkit.delivery..", "dev.eventkit.sink..", "dev.eventkit.schema..", "dev.eventkit.metrics..",
+        "dev.eventkit.health..", "dev.eventkit.internal.delivery..", "dev.eventkit.internal.json..",
+        "dev.eventkit.internal.text..", "dev.eventkit.internal.metrics..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.eventkit.http..", "dev.eventkit.input..",
             "dev.eventkit.internal.http..", "com.sun.net.httpserver..")
         .check(core);

@@ -118,7 +118,7 @@ abstract class RingBufferContract {
    * append before it completes. A log whose appends complete at once needs nothing.
    */
   AutoCloseable holdCommits(RingBuffer log) throws Exception {
-    return () -> { };
+    return () -> {};
   }
 
   private static final RetentionPolicy KEEP_NOTHING =

@@ -88,7 +88,7 @@ class SqliteRingBufferSoakTest {
     long last = current.lastSequence();
     await().atMost(Duration.ofSeconds(60)).until(() -> !stalled.failures.isEmpty() || !steady.failures.isEmpty()
         || stalled.seen.size() == last && steady.seen.size() == last
-        && current.cursors().values().stream().allMatch(c -> c == last));
+            && current.cursors().values().stream().allMatch(c -> c == last));
     consuming = false;
     for (Thread t : consumers) {
       t.join(TimeUnit.SECONDS.toMillis(30));
@@ -104,7 +104,7 @@ class SqliteRingBufferSoakTest {
       total += mine.size();
     }
     System.out.printf("soak: %d s, %d restarts, %d events acknowledged (%d/s), %d appends refused, %d records "
-            + "re-read after restarts by the stalled consumer and %d by the steady one, %d retained at the end%n",
+        + "re-read after restarts by the stalled consumer and %d by the steady one, %d retained at the end%n",
         appendSeconds, restarts, total, total / appendSeconds, refused.get(), stalled.reread.get(),
         steady.reread.get(), stats.retainedEvents());
     assertThat(stalled.failures).isEmpty();

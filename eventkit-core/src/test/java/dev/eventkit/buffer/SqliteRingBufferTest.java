@@ -52,7 +52,7 @@ class SqliteRingBufferTest extends RingBufferContract {
   @Override
   void corrupt(RingBuffer log, long sequence, byte[] stored) {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ((SqliteRingBuffer) log).path());
-         PreparedStatement ps = c.prepareStatement("UPDATE log SET body = ? WHERE seq = ?")) {
+        PreparedStatement ps = c.prepareStatement("UPDATE log SET body = ? WHERE seq = ?")) {
       ps.setBytes(1, stored);
       ps.setLong(2, sequence);
       assertThat(ps.executeUpdate()).isEqualTo(1);

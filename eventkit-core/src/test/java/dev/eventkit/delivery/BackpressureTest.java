@@ -2,14 +2,14 @@ package dev.eventkit.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.input.segment.SegmentInput;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.metrics.CountingMetrics;
 import dev.eventkit.testing.ControllableSink;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

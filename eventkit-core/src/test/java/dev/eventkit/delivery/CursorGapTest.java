@@ -3,10 +3,10 @@ package dev.eventkit.delivery;
 import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.testing.Envelopes;
 import java.nio.file.Path;

@@ -1,14 +1,14 @@
 package dev.eventkit.delivery;
 
 import static dev.eventkit.testing.Flushing.flushed;
-import dev.eventkit.internal.delivery.Dispatcher;
-import dev.eventkit.internal.delivery.SinkDelivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.delivery.Dispatcher;
+import dev.eventkit.internal.delivery.SinkDelivery;
 import dev.eventkit.metrics.CountingMetrics;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.InMemorySink;

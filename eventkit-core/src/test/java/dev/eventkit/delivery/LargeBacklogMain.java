@@ -1,9 +1,10 @@
 package dev.eventkit.delivery;
 
 import static dev.eventkit.testing.Flushing.flushed;
-import dev.eventkit.event.Envelope;
+
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.sink.Sink;

@@ -1,10 +1,10 @@
 package dev.eventkit.delivery;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.LogRecord;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.buffer.RingBufferStats;
+import dev.eventkit.event.Envelope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

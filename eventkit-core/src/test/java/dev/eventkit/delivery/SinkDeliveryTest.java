@@ -3,9 +3,9 @@ package dev.eventkit.delivery;
 import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.sink.Sink;

@@ -1,12 +1,12 @@
 package dev.eventkit.delivery;
 
 import static dev.eventkit.testing.Flushing.flushed;
-import dev.eventkit.internal.delivery.SinkDelivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.delivery.SinkDelivery;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.testing.Envelopes;
 import java.nio.charset.StandardCharsets;

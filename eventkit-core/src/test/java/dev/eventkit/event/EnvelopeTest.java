@@ -1,10 +1,10 @@
 package dev.eventkit.event;
 
-import dev.eventkit.internal.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.eventkit.internal.json.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

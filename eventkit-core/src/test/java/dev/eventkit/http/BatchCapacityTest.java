@@ -2,11 +2,11 @@ package dev.eventkit.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.input.segment.SegmentInput;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.RetentionPolicy;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.testing.ControllableSink;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

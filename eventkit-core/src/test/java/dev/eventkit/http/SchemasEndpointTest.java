@@ -1,14 +1,14 @@
 package dev.eventkit.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.eventkit.input.TestCollector;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.HttpSchemaSource;
 import dev.eventkit.schema.IgluTestServer;
 import dev.eventkit.schema.SchemaRegistry;
-import static org.assertj.core.api.Assertions.assertThat;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.internal.json.Json;
-import dev.eventkit.input.TestCollector;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

@@ -3,17 +3,17 @@ package dev.eventkit.input;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpResponse;
+import dev.eventkit.http.SchemasEndpoint;
 import dev.eventkit.input.cloudevents.CloudEventsInput;
 import dev.eventkit.input.pixel.PixelInput;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.input.selfdescribing.SelfDescribingInput;
 import dev.eventkit.input.webhook.WebhookInput;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.HttpSchemaSource;
 import dev.eventkit.schema.SchemaRegistry;
-import dev.eventkit.http.SchemasEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -37,17 +37,17 @@ class InputFuzzTest {
 
   private static final int ROUNDS = 600;
   private static final String[] SCHEMAS = {
-    "iglu:com.acme/checkout/jsonschema/1-0-0", "iglu:com.acme/user/jsonschema/1-0-0",
-    "iglu:com.acme/broken/jsonschema/1-0-0", "iglu:com.acme/unpublished/jsonschema/1-0-0",
-    "iglu:org.down/x/jsonschema/1-0-0", "com.acme/web/signup.v1.json", "http://x/y.json", "iglu:bad", "", "a/../b"};
+      "iglu:com.acme/checkout/jsonschema/1-0-0", "iglu:com.acme/user/jsonschema/1-0-0",
+      "iglu:com.acme/broken/jsonschema/1-0-0", "iglu:com.acme/unpublished/jsonschema/1-0-0",
+      "iglu:org.down/x/jsonschema/1-0-0", "com.acme/web/signup.v1.json", "http://x/y.json", "iglu:bad", "", "a/../b"};
 
   /** Byte sequences that are not UTF-8; Jackson alone would decode the first three as '<', '<' and a surrogate. */
   private static final byte[][] NOT_UTF8 = {
-    {(byte) 0xc0, (byte) 0xbc}, {(byte) 0xe0, (byte) 0x80, (byte) 0xbc}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
-    {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0x80}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xff}};
+      {(byte) 0xc0, (byte) 0xbc}, {(byte) 0xe0, (byte) 0x80, (byte) 0xbc}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+      {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0x80}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xff}};
   /** Query fragments with broken or hostile escapes. */
   private static final String[] BAD_ESCAPES = {"%", "100%", "%zz", "%4", "%%", "%C0%BC", "%E2%82", "%ED%A0%80",
-    "%F4%90%80%80", "%00", "50%25%"};
+      "%F4%90%80%80", "%00", "50%25%"};
 
   private static TestCollector server;
   private static long accepted;
@@ -210,7 +210,7 @@ class InputFuzzTest {
       case 2 -> h.put("X-Forwarded-For", "f".repeat(100_000));
       case 3 -> h.put("User-Agent", "agent/1 café \u20ac");
       case 4 -> h.put("X-Big", "b".repeat(100_000));
-      default -> { }
+      default -> {}
     }
     return h;
   }
@@ -340,7 +340,7 @@ class InputFuzzTest {
           + (rnd.nextInt(4) == 0 ? ",\"data_base64\":\"" + randomText(rnd, 6).replace("\"", "") + "\"" : "") + "}";
       String body = rnd.nextInt(3) == 0 ? randomJson(rnd, 0)
           : headers.get("Content-Type").equals(CloudEventsInput.BATCH) ? "[" + event + "," + randomJson(rnd, 0) + "]"
-          : event;
+              : event;
       check("POST", rnd.nextInt(6) == 0 ? "/cloudevents/s-" + rnd.nextInt(3) : "/cloudevents", null,
           hostile(rnd, headers), mangle(rnd, body));
       return null;
@@ -369,7 +369,7 @@ class InputFuzzTest {
         String value = key.equals("data") && rnd.nextBoolean()
             ? Base64.getUrlEncoder().encodeToString(mangle(rnd, randomJson(rnd, 0)))
             : rnd.nextInt(3) == 0 ? randomText(rnd, 4) + BAD_ESCAPES[rnd.nextInt(BAD_ESCAPES.length)]
-            : randomText(rnd, 12);
+                : randomText(rnd, 12);
         q.append(i > 1 ? "&" : "").append(key).append('=').append(value);
       }
       String name = rnd.nextInt(4) == 0 ? randomText(rnd, 6).replace("/", "") : rnd.nextBoolean() ? "order" : "open";
@@ -399,7 +399,7 @@ class InputFuzzTest {
       String path = paths[rnd.nextInt(paths.length)];
       String body = path.equals("/v1/batch") ? "{\"batch\":[" + one + "," + randomJson(rnd, 0) + "]}"
           : rnd.nextInt(3) == 0 ? "[" + one + "," + randomJson(rnd, 0) + "]" : rnd.nextInt(5) == 0
-          ? randomJson(rnd, 0) : one;
+              ? randomJson(rnd, 0) : one;
       check("POST", path, rnd.nextInt(20) == 0 ? tooManyParameters(rnd) : null,
           hostile(rnd, Map.of("Content-Type", rnd.nextInt(8) == 0 ? "application/xml" : "application/json")),
           mangle(rnd, body));

@@ -3,13 +3,13 @@ package dev.eventkit.input;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.input.cloudevents.CloudEventsInput;
 import dev.eventkit.input.pixel.PixelInput;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.input.selfdescribing.SelfDescribingInput;
 import dev.eventkit.input.webhook.WebhookInput;
+import dev.eventkit.internal.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -49,16 +49,16 @@ class MalformedUtf8Test {
   /** Route, content type and body template; {@code BAD} marks where the bad bytes go. */
   static Stream<Arguments> cases() {
     String[][] routes = {
-      {"/collect", "application/json", "{\"type\":\"track\",\"event\":\"BAD\",\"userId\":\"u\"}"},
-      {"/collect", "text/plain", "[{\"type\":\"track\",\"event\":\"e\",\"userId\":\"BAD\"}]"},
-      {"/v1/track", "application/json", "{\"event\":\"e\",\"userId\":\"u\",\"properties\":{\"BAD\":1}}"},
-      {"/v1/batch", "application/json", "{\"batch\":[{\"type\":\"track\",\"event\":\"BAD\",\"userId\":\"u\"}]}"},
-      {"/sd", "application/json", "{\"schema\":\"iglu:com.acme/x/jsonschema/1-0-0\",\"data\":{\"k\":\"BAD\"}}"},
-      {"/cloudevents", CloudEventsInput.STRUCTURED,
-        "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\",\"data\":\"BAD\"}"},
-      {"/cloudevents", CloudEventsInput.BATCH,
-        "[{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\",\"data\":\"BAD\"}]"},
-      {"/webhook/shop", "application/json", "{\"order\":\"BAD\"}"},
+        {"/collect", "application/json", "{\"type\":\"track\",\"event\":\"BAD\",\"userId\":\"u\"}"},
+        {"/collect", "text/plain", "[{\"type\":\"track\",\"event\":\"e\",\"userId\":\"BAD\"}]"},
+        {"/v1/track", "application/json", "{\"event\":\"e\",\"userId\":\"u\",\"properties\":{\"BAD\":1}}"},
+        {"/v1/batch", "application/json", "{\"batch\":[{\"type\":\"track\",\"event\":\"BAD\",\"userId\":\"u\"}]}"},
+        {"/sd", "application/json", "{\"schema\":\"iglu:com.acme/x/jsonschema/1-0-0\",\"data\":{\"k\":\"BAD\"}}"},
+        {"/cloudevents", CloudEventsInput.STRUCTURED,
+            "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\",\"data\":\"BAD\"}"},
+        {"/cloudevents", CloudEventsInput.BATCH,
+            "[{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\",\"data\":\"BAD\"}]"},
+        {"/webhook/shop", "application/json", "{\"order\":\"BAD\"}"},
     };
     Stream.Builder<Arguments> out = Stream.builder();
     for (String[] r : routes) {

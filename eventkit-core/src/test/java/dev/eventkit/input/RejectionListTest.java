@@ -3,11 +3,11 @@ package dev.eventkit.input;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.input.cloudevents.CloudEventsInput;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.input.selfdescribing.SelfDescribingInput;
+import dev.eventkit.internal.json.Json;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,15 +1,16 @@
 package dev.eventkit.input;
 
 import static dev.eventkit.testing.Flushing.flushed;
-import dev.eventkit.event.Envelope;
+
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.Endpoint;
-import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.schema.SchemaValidator;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.event.Entity;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.event.Validation;
 import dev.eventkit.event.ValidationError;
 import dev.eventkit.event.Violation;
+import dev.eventkit.internal.json.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -35,7 +35,8 @@ import java.util.Map;
  *     {@code jdk} (the JDK's built-in server with a thread per request in flight)
  */
 public record CollectorConfig(int port, String host, Path dataDirectory, long ringBufferMaxSize,
-    Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, int asyncWorkers, int maxBodyBytes,
+    Duration ringBufferRetention, long capacityBytes, long capacityEvents, boolean durabilityFull, int asyncWorkers,
+    int maxBodyBytes,
     boolean trustForwardedHeaders, Path schemaDirectory, String igluUrl,
     java.util.List<String> pixelRedirectHosts,
     String snowplowCookie, GcpConfig gcp, SecurityConfig security, String httpHost) {

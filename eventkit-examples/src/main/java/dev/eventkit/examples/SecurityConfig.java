@@ -45,8 +45,8 @@ public record SecurityConfig(WriteKeys writeKeys, WriteKeys adminKeys, CorsPolic
     List<String> warnings = new ArrayList<>();
     return new SecurityConfig(writeKeys(env), adminKeys(env), cors(env), rateLimits(env),
         clientAddresses(env, warnings), flag(env, "EVENTKIT_ANONYMIZE_IP") ? IpAnonymizer.standard()
-        : IpAnonymizer.none(), headers(env), flag(env, "EVENTKIT_ACCESS_LOG") ? AccessLog.toLogger()
-        : AccessLog.off(), List.copyOf(warnings));
+            : IpAnonymizer.none(), headers(env), flag(env, "EVENTKIT_ACCESS_LOG") ? AccessLog.toLogger()
+                : AccessLog.off(), List.copyOf(warnings));
   }
 
   /** Sets every protection on {@code builder}. */

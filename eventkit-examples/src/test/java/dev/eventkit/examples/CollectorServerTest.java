@@ -9,9 +9,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,9 +28,10 @@ class CollectorServerTest {
     try (CollectorServer server = CollectorServer.start(config)) {
       HttpClient client = HttpClient.newHttpClient();
       HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + server.port() + "/collect"))
+          URI.create("http://127.0.0.1:" + server.port() + "/collect"))
           .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"track\",\"event\":\"button_click\",\"userId\":\"u1\"}"))
+          .POST(HttpRequest.BodyPublishers.ofString(
+              "{\"type\":\"track\",\"event\":\"button_click\",\"userId\":\"u1\"}"))
           .build(), HttpResponse.BodyHandlers.ofString());
       long acceptedAt = System.nanoTime();
       assertThat(r.statusCode()).isEqualTo(202);
@@ -83,8 +84,8 @@ class CollectorServerTest {
       assertThat(pixel.statusCode()).isEqualTo(200);
       assertThat(pixel.headers().firstValue("Content-Type")).hasValue("image/gif");
       HttpResponse<byte[]> snowplow = client.send(HttpRequest.newBuilder(URI.create(base
-              + "/i?e=pv&p=web&tv=js-3.0.0&eid=6f0e3f2a-1b7c-4d6e-9a8b-0c1d2e3f4a5b&url=https%3A%2F%2Fshop.example%2Fcart"
-              + "&page=Cart&dtm=1763900000000&stm=1763900000100")).build(),
+          + "/i?e=pv&p=web&tv=js-3.0.0&eid=6f0e3f2a-1b7c-4d6e-9a8b-0c1d2e3f4a5b&url=https%3A%2F%2Fshop.example%2Fcart"
+          + "&page=Cart&dtm=1763900000000&stm=1763900000100")).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertThat(snowplow.statusCode()).isEqualTo(200);
       HttpResponse<String> schemas = client.send(HttpRequest.newBuilder(URI.create(base + "/schemas")).build(),

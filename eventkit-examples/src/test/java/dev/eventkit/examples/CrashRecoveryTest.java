@@ -69,7 +69,7 @@ class CrashRecoveryTest {
             String body = batch ? "[" + one + "," + one.replace(id, id + "-b") + "]" : one;
             try {
               HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + collector.port() + "/collect"))
+                  URI.create("http://127.0.0.1:" + collector.port() + "/collect"))
                   .header("Content-Type", "application/json").timeout(Duration.ofSeconds(5))
                   .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
               if (r.statusCode() / 100 == 2) {

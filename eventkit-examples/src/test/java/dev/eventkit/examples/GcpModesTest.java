@@ -63,7 +63,7 @@ class GcpModesTest {
     for (int i = 0; i < count; i++) {
       String id = UUID.randomUUID().toString();
       HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + server.port() + "/collect/" + stream))
+          URI.create("http://127.0.0.1:" + server.port() + "/collect/" + stream))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"track\",\"event\":\"Signed Up\",\"userId\":\"u" + i
               + "\",\"messageId\":\"" + id + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -84,7 +84,7 @@ class GcpModesTest {
     env.put("EVENTKIT_EVENT_STORE", "firestore");
     String stream = "signup" + unique;
     try (CollectorServer server = CollectorServer.start(CollectorConfig.fromEnvironment(env));
-         FirestoreTesting store = FirestoreTesting.connect()) {
+        FirestoreTesting store = FirestoreTesting.connect()) {
       Set<String> ids = send(server, stream, 20);
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
         Set<String> stored = new HashSet<>();

@@ -2,13 +2,13 @@ package dev.eventkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.input.segment.SegmentInput;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.InMemorySink;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -29,8 +29,8 @@ class SecurityConfigTest {
     assertThat(s.accessLog().enabled()).isFalse();
     assertThat(s.cors().allows("https://shop.example")).isTrue();
     assertThat(s.cors().allows("null")).isFalse();
-    assertThat(CollectorServer.exposureWarnings(config())).anySatisfy(w ->
-        assertThat(w).contains("without write keys").contains("EVENTKIT_WRITE_KEYS"));
+    assertThat(CollectorServer.exposureWarnings(config())).anySatisfy(w -> assertThat(w).contains("without write keys")
+        .contains("EVENTKIT_WRITE_KEYS"));
     assertThat(CollectorServer.exposureWarnings(config("EVENTKIT_HOST", "127.0.0.1"))).isEmpty();
     assertThat(CollectorServer.exposureWarnings(config("EVENTKIT_WRITE_KEYS", "wk_1", "EVENTKIT_ADMIN_KEY", "adm")))
         .isEmpty();

@@ -8,18 +8,18 @@ import com.segment.analytics.Callback;
 import com.segment.analytics.messages.IdentifyMessage;
 import com.segment.analytics.messages.Message;
 import com.segment.analytics.messages.TrackMessage;
-import dev.eventkit.input.segment.SegmentInput;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.RetentionPolicy;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.RetryPolicy;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
+import dev.eventkit.http.security.WriteKeys;
+import dev.eventkit.input.segment.SegmentInput;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.metrics.CountingMetrics;
 import dev.eventkit.testing.ControllableSink;
 import dev.eventkit.testing.LocalServer;
-import dev.eventkit.http.security.WriteKeys;
-import dev.eventkit.internal.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,7 +60,7 @@ class SegmentClientTest {
         .retry(RetryPolicy.builder().initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(200)).build())
         .metrics(metrics)
         .build().start();
-         LocalServer server = new LocalServer(Collector.builder(pipeline).input(SegmentInput.create()).build())) {
+        LocalServer server = new LocalServer(Collector.builder(pipeline).input(SegmentInput.create()).build())) {
 
       Analytics analytics = Analytics.builder("test-write-key")
           .endpoint("http://127.0.0.1:" + server.port())
@@ -185,7 +185,7 @@ class SegmentClientTest {
       assertThat(sent).isEmpty();
 
       HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + server.port() + "/v1/track"))
+          URI.create("http://127.0.0.1:" + server.port() + "/v1/track"))
           .header("Content-Type", "application/json")
           .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
               "wk_shop_wrong:".getBytes(java.nio.charset.StandardCharsets.UTF_8)))

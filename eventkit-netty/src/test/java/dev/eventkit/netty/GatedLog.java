@@ -1,10 +1,10 @@
 package dev.eventkit.netty;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.LogRecord;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.buffer.RingBufferStats;
+import dev.eventkit.event.Envelope;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.RingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
 import dev.eventkit.sink.InMemorySink;
 import java.io.IOException;

@@ -3,10 +3,10 @@ package dev.eventkit.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.http.Collector;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.InMemorySink;
 import java.io.IOException;
 import java.net.URI;
@@ -38,7 +38,8 @@ class NettyHostTimeoutsTest {
   void start() throws IOException {
     pipeline = Pipeline.builder().ringBuffer(new InMemoryRingBuffer()).sink(new InMemorySink("events")).build()
         .start();
-    host = NettyHost.builder(Collector.builder(pipeline).input(SegmentInput.create()).build()).port(0).bindAddress("127.0.0.1")
+    host = NettyHost.builder(Collector.builder(pipeline).input(SegmentInput.create()).build()).port(0).bindAddress(
+        "127.0.0.1")
         .headerTimeout(HEADER_TIMEOUT)
         .bodyTimeout(Duration.ofSeconds(1))
         .minBodyBytesPerSecond(1024)
@@ -87,7 +88,7 @@ class NettyHostTimeoutsTest {
       while (System.nanoTime() - firstByte < HEADER_TIMEOUT.toNanos() - TimeUnit.MILLISECONDS.toNanos(700)) {
         long t = System.nanoTime();
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + host.port() + "/collect"))
+            URI.create("http://127.0.0.1:" + host.port() + "/collect"))
             .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(TRACK)).build(), HttpResponse.BodyHandlers.ofString());
         maxLatency = Math.max(maxLatency, System.nanoTime() - t);

@@ -1,12 +1,12 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.internal.text.WellFormedText;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Entity;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.internal.json.Json;
+import dev.eventkit.internal.text.WellFormedText;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,11 +1,8 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.internal.text.WellFormedText;
-import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.event.Validation;
 import dev.eventkit.event.ValidationError;
 import dev.eventkit.http.HttpRequest;
@@ -13,10 +10,13 @@ import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
 import dev.eventkit.http.ItemRejection;
-import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
+import dev.eventkit.internal.http.JsonBody;
+import dev.eventkit.internal.http.PathName;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.internal.text.WellFormedText;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

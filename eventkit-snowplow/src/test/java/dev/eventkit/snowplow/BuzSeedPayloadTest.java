@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.event.ValidationError;
+import dev.eventkit.internal.json.Json;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class BuzSeedPayloadTest {
       // The same event, sent the way the protocol wants it, is accepted by the same collector.
       String wrapped = "{\"schema\":\"iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4\","
           + "\"data\":[{\"e\":\"ue\",\"tv\":\"py-0.9\",\"p\":\"srv\",\"ue_pr\":" + Json.writer()
-          .writeValueAsString(Json.read(SEED_BODY).toString()) + "}]}";
+              .writeValueAsString(Json.read(SEED_BODY).toString()) + "}]}";
       assertThat(c.post(SnowplowInput.TP2_PATH, wrapped).statusCode()).isEqualTo(200);
       Envelope event = c.awaitEvents(1).get(0);
       assertThat(event.schema()).isEqualTo("iglu:com.my_company/viewed_product/jsonschema/1-0-0");

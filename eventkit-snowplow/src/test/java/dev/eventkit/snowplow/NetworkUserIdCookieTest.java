@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.eventkit.event.Envelope;
+import dev.eventkit.http.security.ClientAddressPolicy;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import dev.eventkit.http.security.ClientAddressPolicy;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -71,7 +71,8 @@ class SchemaValidationTest {
         assertThat(bundled).containsKey(t.schema());
       }
     }
-    bundled.forEach((uri, text) -> assertThat(factory.getSchema(text).validate(dev.eventkit.internal.json.Json.read("[]")))
+    bundled.forEach((uri, text) -> assertThat(factory.getSchema(text).validate(dev.eventkit.internal.json.Json.read(
+        "[]")))
         .as("%s rejects a non-object", uri).isNotEmpty());
   }
 }

@@ -1,6 +1,5 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.internal.text.WellFormedText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,10 +7,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.event.ValidationError;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
+import dev.eventkit.internal.json.Json;
+import dev.eventkit.internal.text.WellFormedText;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,8 +43,8 @@ class SnowplowFuzzTest {
   static final String NOISE = "{}[]\":,=&%+/_-\\ \u0000\u00e9\u20ac\ud83d\ude00abcXYZ0129.eE";
   /** Byte sequences that are not UTF-8; Jackson alone would decode the first three as '<', '<' and a surrogate. */
   static final byte[][] NOT_UTF8 = {
-    {(byte) 0xc0, (byte) 0xbc}, {(byte) 0xe0, (byte) 0x80, (byte) 0xbc}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
-    {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0x80}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xff}};
+      {(byte) 0xc0, (byte) 0xbc}, {(byte) 0xe0, (byte) 0x80, (byte) 0xbc}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+      {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0x80}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xff}};
   /** Query values with broken or hostile escapes. */
   static final String[] BAD_ESCAPES = {"%", "100%", "%zz", "%4", "%%", "%C0%BC", "%E2%82", "%ED%A0%80", "50%25%"};
   static final String HUGE_AGENT = "Mozilla/5.0 " + "u".repeat(100_000);
@@ -275,7 +275,7 @@ class SnowplowFuzzTest {
           p.put("ue_pr", inner);
         }
       }
-      default -> { }
+      default -> {}
     }
     if (r.nextInt(3) == 0) {
       String ctx = "{\"schema\":\"" + CONTEXTS + "\",\"data\":[{\"schema\":\"iglu:com.acme/c/jsonschema/1-0-0\","

@@ -1,9 +1,9 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineBuilder;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
 import dev.eventkit.schema.Validator;
 import dev.eventkit.sink.InMemorySink;
@@ -51,11 +51,11 @@ final class TestCollector implements AutoCloseable {
   }
 
   static TestCollector start(SnowplowInput input) {
-    return new TestCollector(input, null, b -> { });
+    return new TestCollector(input, null, b -> {});
   }
 
   static TestCollector start(SnowplowInput input, Validator validator) {
-    return new TestCollector(input, validator, b -> { });
+    return new TestCollector(input, validator, b -> {});
   }
 
   static TestCollector start(SnowplowInput input, Validator validator, Consumer<Collector.Builder> config) {

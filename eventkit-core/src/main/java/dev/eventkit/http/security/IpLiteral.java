@@ -51,7 +51,7 @@ public final class IpLiteral {
     // RFC 5952: the longest run of two or more zero groups (the first of equals) becomes "::".
     int bestStart = -1;
     int bestLength = 1;
-    for (int i = 0; i < 8; ) {
+    for (int i = 0; i < 8;) {
       if (groups[i] != 0) {
         i++;
         continue;

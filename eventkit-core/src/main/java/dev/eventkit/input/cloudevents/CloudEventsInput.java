@@ -1,6 +1,5 @@
 package dev.eventkit.input.cloudevents;
 
-import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -9,10 +8,11 @@ import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
 import dev.eventkit.http.ItemRejection;
-import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
+import dev.eventkit.internal.http.JsonBody;
+import dev.eventkit.internal.http.PathName;
 import dev.eventkit.schema.SchemaUri;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;

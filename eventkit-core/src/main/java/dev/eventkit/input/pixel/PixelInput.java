@@ -1,20 +1,20 @@
 package dev.eventkit.input.pixel;
 
-import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
-import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
 import dev.eventkit.http.TruncatedValues;
+import dev.eventkit.internal.http.JsonBody;
+import dev.eventkit.internal.http.PathName;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.schema.SchemaUri;
 import java.net.URI;
 import java.net.URISyntaxException;

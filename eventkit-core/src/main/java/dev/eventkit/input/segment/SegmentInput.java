@@ -1,6 +1,5 @@
 package dev.eventkit.input.segment;
 
-import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,12 +9,12 @@ import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
-import dev.eventkit.internal.http.JsonBody;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.ItemRejection;
-import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Rejection;
+import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
+import dev.eventkit.internal.http.JsonBody;
+import dev.eventkit.internal.http.PathName;
 import dev.eventkit.internal.json.Json;
 import java.io.IOException;
 import java.time.Instant;

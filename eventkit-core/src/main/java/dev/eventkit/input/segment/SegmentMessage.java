@@ -1,9 +1,9 @@
 package dev.eventkit.input.segment;
 
-import dev.eventkit.event.Entity;
-import dev.eventkit.internal.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eventkit.event.Entity;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.schema.SchemaUri;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +49,8 @@ final class SegmentMessage {
   private final String dataJson;
   private final java.util.List<Entity> contexts;
 
-  private SegmentMessage(SegmentEventType type, String messageId, String schema, Instant timestamp, Instant sentAt, String json,
+  private SegmentMessage(SegmentEventType type, String messageId, String schema, Instant timestamp, Instant sentAt,
+      String json,
       String dataJson, java.util.List<Entity> contexts) {
     this.type = type;
     this.messageId = messageId;

@@ -1,18 +1,18 @@
 package dev.eventkit.input.selfdescribing;
 
-import dev.eventkit.internal.http.PathName;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.eventkit.event.Entity;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
 import dev.eventkit.http.ItemRejection;
-import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
+import dev.eventkit.internal.http.JsonBody;
+import dev.eventkit.internal.http.PathName;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.schema.SchemaUri;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -104,7 +104,7 @@ public final class SelfDescribingInput implements Input {
     if (!item.isObject()) {
       throw new BadItem("wrong_type", "a self-describing event is a JSON object", null);
     }
-    for (Iterator<String> it = item.fieldNames(); it.hasNext(); ) {
+    for (Iterator<String> it = item.fieldNames(); it.hasNext();) {
       String f = it.next();
       if (!FIELDS.contains(f)) {
         throw new BadItem("unknown_field", "unknown field; an event has schema, data, contexts, id and sentAt",

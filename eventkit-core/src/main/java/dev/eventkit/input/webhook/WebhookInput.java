@@ -1,14 +1,14 @@
 package dev.eventkit.input.webhook;
 
-import dev.eventkit.internal.http.PathName;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.Input;
 import dev.eventkit.http.Intake;
-import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.http.Rejection;
 import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
+import dev.eventkit.internal.http.JsonBody;
+import dev.eventkit.internal.http.PathName;
 import dev.eventkit.schema.SchemaUri;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,7 +30,6 @@ public final class WebhookInput implements Input {
 
   /** Protocol name recorded in envelopes. */
   public static final String PROTOCOL = "webhook";
-
 
   private final String basePath;
   private final Map<String, String> schemas;

@@ -1,12 +1,12 @@
 package dev.eventkit.internal.delivery;
 
+import dev.eventkit.buffer.LogRecord;
+import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.delivery.AsyncQueue;
 import dev.eventkit.delivery.DeliveryTarget;
 import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.event.Entity;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.buffer.LogRecord;
-import dev.eventkit.buffer.RingBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,11 +1,11 @@
 package dev.eventkit.internal.delivery;
 
+import dev.eventkit.buffer.LogRecord;
 import dev.eventkit.delivery.DeliveryTarget;
 import dev.eventkit.delivery.RetryPolicy;
 import dev.eventkit.delivery.SinkState;
 import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.buffer.LogRecord;
 import dev.eventkit.internal.metrics.GuardedMetrics;
 import dev.eventkit.metrics.Metrics;
 import dev.eventkit.sink.Failure;

@@ -1,8 +1,8 @@
 package dev.eventkit.internal.http;
 
-import dev.eventkit.http.Rejection;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.eventkit.http.Rejection;
 import dev.eventkit.internal.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;

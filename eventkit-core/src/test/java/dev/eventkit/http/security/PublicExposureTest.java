@@ -27,7 +27,7 @@ class PublicExposureTest {
 
   @Test
   void originNullIsNeverAllowedByDefault() throws Exception {
-    try (SecuredServer s = new SecuredServer(b -> { })) {
+    try (SecuredServer s = new SecuredServer(b -> {})) {
       HttpResponse<String> preflight = s.send("OPTIONS", "/collect", null, "Origin", "null",
           "Access-Control-Request-Method", "POST");
       assertThat(preflight.statusCode()).isEqualTo(403);
@@ -83,7 +83,7 @@ class PublicExposureTest {
 
   @Test
   void everyAnswerSaysNosniffNoStoreAndItsRequestId() throws Exception {
-    try (SecuredServer s = new SecuredServer(b -> { })) {
+    try (SecuredServer s = new SecuredServer(b -> {})) {
       List<HttpResponse<String>> answers = List.of(
           s.post("/collect", SecuredServer.TRACK),
           s.get("/nowhere"),
@@ -124,7 +124,7 @@ class PublicExposureTest {
 
   @Test
   void segmentsBodyWriteKeyIsNeverStored() throws Exception {
-    try (SecuredServer s = new SecuredServer(b -> { })) {
+    try (SecuredServer s = new SecuredServer(b -> {})) {
       assertThat(s.post("/v1/track", "{\"writeKey\":\"wk-browser-secret\",\"event\":\"Viewed\",\"userId\":\"u1\"}")
           .statusCode()).isEqualTo(200);
       assertThat(s.post("/v1/batch", "{\"writeKey\":\"wk-browser-secret\",\"batch\":[{\"type\":\"track\","

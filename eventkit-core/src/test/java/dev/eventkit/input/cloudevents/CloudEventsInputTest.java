@@ -3,10 +3,10 @@ package dev.eventkit.input.cloudevents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.event.Validation;
 import dev.eventkit.event.ValidationError;
 import dev.eventkit.input.TestCollector;
+import dev.eventkit.internal.json.Json;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.message.MessageReader;

@@ -3,13 +3,13 @@ package dev.eventkit.input.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
+import dev.eventkit.internal.json.Json;
 import dev.eventkit.sink.InMemorySink;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

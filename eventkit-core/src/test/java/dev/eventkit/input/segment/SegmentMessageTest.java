@@ -1,9 +1,9 @@
 package dev.eventkit.input.segment;
 
-import dev.eventkit.internal.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.eventkit.internal.json.Json;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,7 +75,8 @@ class SegmentMessageTest {
     assertThat(e.json()).contains("\"type\":\"track\"");
     assertThat(e.messageId()).isEqualTo("m1");
     assertThat(e.timestamp()).isEqualTo(java.time.Instant.parse("2025-12-31T22:00:00Z"));
-    assertThatThrownBy(() -> SegmentMessage.parse(Json.read("{\"type\":\"page\",\"userId\":\"u\"}"), SegmentEventType.TRACK))
+    assertThatThrownBy(() -> SegmentMessage.parse(Json.read("{\"type\":\"page\",\"userId\":\"u\"}"),
+        SegmentEventType.TRACK))
         .isInstanceOfSatisfying(SegmentFormatException.class, x -> assertThat(x.code()).isEqualTo("wrong_value"));
   }
 }

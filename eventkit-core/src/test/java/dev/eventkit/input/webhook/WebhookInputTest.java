@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.event.Validation;
 import dev.eventkit.event.ValidationError;
 import dev.eventkit.input.TestCollector;
+import dev.eventkit.internal.json.Json;
 import java.net.http.HttpRequest;
 import org.junit.jupiter.api.Test;
 

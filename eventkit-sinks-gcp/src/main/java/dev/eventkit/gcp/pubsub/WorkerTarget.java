@@ -1,8 +1,8 @@
 package dev.eventkit.gcp.pubsub;
 
+import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.internal.delivery.SinkDelivery;
-import dev.eventkit.delivery.SinkStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -15,12 +15,12 @@ import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.json.Json;
 import dev.eventkit.gcp.gcs.GcsFormat;
 import dev.eventkit.gcp.gcs.GcsLayout;
 import dev.eventkit.gcp.gcs.GcsSink;
 import dev.eventkit.gcp.gcs.StorageClients;
 import dev.eventkit.gcp.testing.TestServers;
+import dev.eventkit.internal.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -154,7 +154,7 @@ class BigQueryLoaderTest {
     manifest(t, state, done, objects.get(0));
     manifest(t, state, never, objects.get(1));
     bigQuery.create(JobInfo.newBuilder(LoadJobConfiguration.newBuilder(t.id(),
-            "gs://" + t.bucket + "/" + objects.get(0), FormatOptions.json()).build())
+        "gs://" + t.bucket + "/" + objects.get(0), FormatOptions.json()).build())
         .setJobId(JobId.of(TestServers.projectId(), done)).build());
     assertThat(rows(t)).hasSize(2);
 

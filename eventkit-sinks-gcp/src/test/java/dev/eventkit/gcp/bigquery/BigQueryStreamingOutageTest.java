@@ -1,6 +1,5 @@
 package dev.eventkit.gcp.bigquery;
 
-
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.TableId;

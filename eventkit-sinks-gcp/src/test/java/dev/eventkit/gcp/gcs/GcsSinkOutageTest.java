@@ -3,10 +3,10 @@ package dev.eventkit.gcp.gcs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.storage.Storage;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.RetryPolicy;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.gcp.testing.OutageScenario;
 import dev.eventkit.gcp.testing.TestServers;
 import java.nio.file.Path;

@@ -106,8 +106,8 @@ class GcsSinkTest {
       assertThat(write(sink, sent).isSuccess()).isTrue();
     }
     List<Blob> blobs = objects(storage, bucket, "events/");
-    assertThat(blobs).extracting(Blob::getName).hasSize(2).allSatisfy(name ->
-        assertThat(name).matches("events/dt=2026-03-01/hr=1[01]/[0-9a-f]{16}-[0-9a-f]{32}\\.ndjson\\.gz"));
+    assertThat(blobs).extracting(Blob::getName).hasSize(2).allSatisfy(name -> assertThat(name).matches(
+        "events/dt=2026-03-01/hr=1[01]/[0-9a-f]{16}-[0-9a-f]{32}\\.ndjson\\.gz"));
     assertThat(blobs).allSatisfy(b -> {
       assertThat(b.getContentEncoding()).isEqualTo("gzip");
       assertThat(b.getMetadata()).containsEntry(GcsFormat.METADATA_KEY, "envelope-v1");

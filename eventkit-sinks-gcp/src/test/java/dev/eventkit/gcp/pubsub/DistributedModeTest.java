@@ -1,22 +1,22 @@
 package dev.eventkit.gcp.pubsub;
 
 import static dev.eventkit.testing.Flushing.flushed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.TableId;
-import dev.eventkit.input.segment.SegmentInput;
-import dev.eventkit.gcp.bigquery.EnvelopeRow;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.event.EnvelopeCodec;
+import dev.eventkit.gcp.bigquery.EnvelopeRow;
 import dev.eventkit.gcp.firestore.FirestoreTesting;
 import dev.eventkit.gcp.testing.TestServers;
 import dev.eventkit.http.Collector;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.testing.LocalServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,13 +4,13 @@ import static dev.eventkit.testing.Flushing.flushed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.RetryPolicy;
 import dev.eventkit.delivery.SinkState;
 import dev.eventkit.delivery.SinkStatus;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.gcp.firestore.FirestoreSink;
 import dev.eventkit.gcp.firestore.FirestoreTesting;
 import dev.eventkit.gcp.testing.TestServers;
@@ -73,7 +73,7 @@ class EmulatorRestartTest {
     PubSubQueue publisher = queue(topic, sub).role(PubSubQueue.Role.PUBLISHER).build();
     InMemorySink warehouse = new InMemorySink("warehouse");
     try (Pipeline collector = Pipeline.builder().ringBuffer(SqliteRingBuffer.at(dir.resolve("log.db")))
-            .queue(publisher).build().start();
+        .queue(publisher).build().start();
         Pipeline worker = Pipeline.builder().ringBuffer(new InMemoryRingBuffer())
             .queue(queue(topic, sub).role(PubSubQueue.Role.WORKER).workers(2).build())
             .sink(warehouse).build().start();

@@ -6,14 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.pubsub.v1.PubsubMessage;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
-import dev.eventkit.event.Validation;
-import dev.eventkit.event.ValidationError;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.delivery.SinkState;
 import dev.eventkit.delivery.SinkStatus;
+import dev.eventkit.event.Envelope;
+import dev.eventkit.event.Validation;
+import dev.eventkit.event.ValidationError;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.testing.ControllableSink;
 import dev.eventkit.testing.Envelopes;

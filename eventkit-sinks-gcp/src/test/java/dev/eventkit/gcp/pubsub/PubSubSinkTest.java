@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.pubsub.v1.PubsubMessage;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
+import dev.eventkit.buffer.SqliteRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.event.Validation;
 import dev.eventkit.event.ValidationError;
-import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.sink.WriteResult;
 import dev.eventkit.testing.Envelopes;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.eventkit.gcp.pubsub;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.PipelineBuilder;
+import dev.eventkit.buffer.InMemoryRingBuffer;
+import dev.eventkit.event.Envelope;
 import dev.eventkit.gcp.bigquery.BigQueryStreamingSink;
 import dev.eventkit.gcp.bigquery.WriteMode;
-import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.gcp.firestore.FirestoreSink;
 import dev.eventkit.sink.FileSink;
 import dev.eventkit.sink.Sink;

@@ -2,9 +2,9 @@ package dev.eventkit.gcp.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.eventkit.event.Envelope;
 import dev.eventkit.Pipeline;
 import dev.eventkit.delivery.SinkStatus;
+import dev.eventkit.event.Envelope;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -55,7 +55,8 @@ public final class OutageScenario {
     }
     List<Envelope> after = envelopes("after", 20, timePrecision);
     pipeline.collect(after).join();
-    assertThat(dev.eventkit.testing.Flushing.flushed(pipeline, flushTimeout)).as("everything delivered after the restart").isTrue();
+    assertThat(dev.eventkit.testing.Flushing.flushed(pipeline, flushTimeout)).as(
+        "everything delivered after the restart").isTrue();
 
     List<String> expected = new ArrayList<>(ids(during));
     expected.addAll(ids(after));
