@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of every module. First installs (pinned, cached) the emulators the GCP tests start, and Chromium
-# with the npm packages the browser tests drive; the tests start and stop the servers themselves through
+# Runs every test of every module. First installs (pinned, cached) the emulators the GCP tests start, the Kafka
+# broker, PostgreSQL, and Chromium with the npm packages the browser tests drive; the tests start and stop the servers themselves through
 # scripts/test-servers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,11 @@ bash scripts/test-servers/install.sh
 # Chromium cannot be installed).
 bash eventkit-examples/src/test/browser/install.sh >/dev/null \
   || echo "warning: the browser tests' install failed; SegmentBrowserTest will report why" >&2
+# PostgreSQL's server binaries for the JDBC sink's tests, which run initdb and pg_ctl themselves on a loopback port.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
 status=0
 mvn -B -ntp verify "$@" || status=$?
 # Leave no emulator running behind the suite.
