@@ -972,7 +972,8 @@ public final class SqliteRingBuffer implements RingBuffer {
 
   // ---- operations queued for the writer ----
 
-  private abstract static class Op {
+  /** What the writer thread can be asked to do: a closed set, so each dispatch on it is exhaustive. */
+  private abstract static sealed class Op permits Append, Commit, OpenCursor, DropCursor, Prune, WithWriter, Stop {
     int rows() {
       return 0;
     }

@@ -1,6 +1,7 @@
 package dev.eventkit.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.RetentionPolicy;
@@ -66,16 +67,15 @@ class BackpressureTest {
 
       sink.setDown(false);
       // Intake resumes by itself once the sink drains: keep offering until accepted.
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      int next = 1000;
-      while (System.nanoTime() < deadline) {
-        if (send(collector, "late" + next).status() == 202) {
-          accepted.add("late" + next);
-          break;
+      java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(1000);
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> {
+        String id = "late" + next.getAndIncrement();
+        if (send(collector, id).status() == 202) {
+          accepted.add(id);
+          return true;
         }
-        next++;
-        Thread.sleep(20);
-      }
+        return false;
+      });
       assertThat(accepted).last().asString().startsWith("late");
       sink.awaitIds(accepted, Duration.ofSeconds(20));
     }

@@ -131,7 +131,7 @@ class SinkOutageTest {
     long used = Long.MAX_VALUE;
     for (int i = 0; i < 3; i++) {
       System.gc();
-      Thread.sleep(50);
+      Thread.sleep(50); // time passing, not waiting for a condition: lets the collector finish
       used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
     }
     return used;
