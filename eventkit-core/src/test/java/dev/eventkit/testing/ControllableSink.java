@@ -24,6 +24,7 @@ public final class ControllableSink implements Sink {
   private final java.util.Map<String, Long> firstArrival = new java.util.HashMap<>();
   private final AtomicInteger writes = new AtomicInteger();
   private volatile boolean down;
+  private long deliveries;
   private volatile Predicate<Envelope> poison = e -> false;
 
   public ControllableSink(String name) {
@@ -68,6 +69,7 @@ public final class ControllableSink implements Sink {
       for (int i = 0; i < batch.size(); i++) {
         if (!failures.containsKey(i)) {
           firstArrival.putIfAbsent(batch.get(i).id(), now);
+          deliveries++;
           if (keepEnvelopes) {
             delivered.add(batch.get(i));
           }
@@ -92,6 +94,20 @@ public final class ControllableSink implements Sink {
   public long arrivalOf(String id) {
     synchronized (delivered) {
       return firstArrival.getOrDefault(id, -1L);
+    }
+  }
+
+  /** Every id that arrived (once each). */
+  public java.util.Set<String> deliveredIds() {
+    synchronized (delivered) {
+      return java.util.Set.copyOf(firstArrival.keySet());
+    }
+  }
+
+  /** How many events arrived, replays included. */
+  public long deliveries() {
+    synchronized (delivered) {
+      return deliveries;
     }
   }
 
