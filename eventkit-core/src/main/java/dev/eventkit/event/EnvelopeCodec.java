@@ -118,7 +118,7 @@ public final class EnvelopeCodec {
   public static Envelope decode(byte[] bytes) {
     JsonNode n;
     try {
-      n = Json.reader().readTree(bytes);
+      n = Json.storedReader().readTree(bytes);
     } catch (IOException ex) {
       throw new IllegalArgumentException("not an encoded envelope", ex);
     }
