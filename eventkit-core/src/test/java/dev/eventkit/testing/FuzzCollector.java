@@ -20,7 +20,6 @@ import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.schema.SchemaValidator;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +52,7 @@ public final class FuzzCollector {
   private final Collector collector;
 
   /** What one request did: the answer and the events appended to the log. */
-  public record Outcome(HttpResponse response, List<Envelope> appended) {
-    /** The answer's JSON body, or null when it is not JSON. */
-    public JsonNode json() {
-      return "application/json".equals(response.header("Content-Type")) ? Json.read(response.bodyText()) : null;
-    }
-  }
+  public record Outcome(HttpResponse response, List<Envelope> appended) {}
 
   /** A collector whose routes {@code routes} adds, validating against {@code registry}. */
   public FuzzCollector(SchemaRegistry registry, Consumer<Collector.Builder> routes) {
@@ -163,11 +157,6 @@ public final class FuzzCollector {
     if (!condition) {
       throw new AssertionError(message);
     }
-  }
-
-  /** The request's body as text, for messages. */
-  static String text(byte[] body) {
-    return new String(body, StandardCharsets.UTF_8);
   }
 
   /** A queue that delivers nothing: appended events stay in the log, where {@link #check} reads them. */

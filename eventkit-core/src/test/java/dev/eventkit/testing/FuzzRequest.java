@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.zip.GZIPOutputStream;
 
@@ -203,7 +204,7 @@ public final class FuzzRequest {
       for (int i = 0; i < optional.length && index < 0; i++) {
         String n = optional[i].name();
         if (n != null && (n.equalsIgnoreCase(name) || n.contains(HOLE)
-            && name.toLowerCase().startsWith(n.substring(0, n.indexOf(HOLE)).toLowerCase()))) {
+            && name.toLowerCase(Locale.ROOT).startsWith(n.substring(0, n.indexOf(HOLE)).toLowerCase(Locale.ROOT)))) {
           index = i;
         }
       }

@@ -85,6 +85,9 @@ class SnowplowCollectorFuzzCorpusTest {
             .body(utf8("{\"schema\":\"" + PAYLOAD_DATA + "\",\"data\":[" + pv + ",{\"e\":\"pv\",\"dtm\":1},7]}")),
         "seed-400-bare-array", p.seed("POST", SnowplowInput.TP2_PATH).query("")
             .header("Content-Type", "application/json").body(utf8("[" + pv + "]")),
+        // The deepest body accepted, kept whole in a failed event two levels further down.
+        "seed-400-nested-200-deep", p.seed("POST", SnowplowInput.TP2_PATH).query("")
+            .header("Content-Type", "application/json").body(utf8("[".repeat(200) + "]".repeat(200))),
         "seed-400-malformed", p.seed("POST", SnowplowInput.TP2_PATH).query("")
             .header("Content-Type", "application/json").body(utf8("{\"schema\":\"" + PAYLOAD_DATA + "\",\"data\":["))));
     return all;
