@@ -20,11 +20,14 @@ import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.schema.SchemaValidator;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -35,27 +38,42 @@ import java.util.function.Consumer;
  * millions of requests; events are validated against the class-path schemas.
  *
  * <p>{@link #check} hands a request to {@link Collector#handle} and fails with an {@link AssertionError} naming the
- * broken promise when: {@code handle} throws; its future does not complete within {@link #ANSWER_TIMEOUT_SECONDS}
- * or completes exceptionally; the status is not 2xx, 3xx or 4xx; an error answer is not a JSON object naming its
- * error (with {@code Content-Type: application/json}); a success answer is neither JSON, a GIF, an empty 204 nor a
- * redirect to an absolute http(s) URL; a header holds CR, LF or NUL; the events appended to the log are not the
- * ones the answer counts; or an appended event does not read back from the log's encoding unchanged.
+ * broken promise when: {@code handle} throws; it does not return, or its future does not complete, within
+ * {@link #ANSWER_TIMEOUT_SECONDS} (a hang), or the future completes exceptionally; the status is not 2xx, 3xx or
+ * 4xx; an error answer is not a JSON object naming its error (with {@code Content-Type: application/json}); a
+ * success answer is neither JSON, a GIF, an empty 204 nor a redirect to an absolute http(s) URL; a header holds CR,
+ * LF or NUL; the events appended to the log are not the ones the answer counts; or an appended event does not read
+ * back from the log's encoding unchanged.
  *
- * <p>Not thread-safe: a fuzz target calls it from one thread.
+ * <p>Not thread-safe: a fuzz target calls it from one thread. {@code handle} runs on a daemon thread of its own, so
+ * that a hang is reported instead of stalling the fuzzer.
  */
 public final class FuzzCollector {
 
   /** How long an answer may take: the pipeline is in memory, so anything near this is a hang. */
-  public static final long ANSWER_TIMEOUT_SECONDS = 10;
+  public static final long ANSWER_TIMEOUT_SECONDS = 20;
 
   private final InMemoryRingBuffer log;
   private final Collector collector;
+  private final long timeoutMillis;
+  // handle() runs here so that a request stuck inside it is reported as a hang, not waited for forever.
+  private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "fuzz-request");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** What one request did: the answer and the events appended to the log. */
   public record Outcome(HttpResponse response, List<Envelope> appended) {}
 
   /** A collector whose routes {@code routes} adds, validating against {@code registry}. */
   public FuzzCollector(SchemaRegistry registry, Consumer<Collector.Builder> routes) {
+    this(registry, routes, Duration.ofSeconds(ANSWER_TIMEOUT_SECONDS));
+  }
+
+  /** As above, allowing {@code timeout} for each answer. */
+  FuzzCollector(SchemaRegistry registry, Consumer<Collector.Builder> routes, Duration timeout) {
+    this.timeoutMillis = timeout.toMillis();
     // Retention keeps enough events that a whole request's reads back, and no more.
     this.log = new InMemoryRingBuffer(RetentionPolicy.builder().maxRetainedEvents(10_000).build());
     Pipeline pipeline = Pipeline.builder().ringBuffer(log).queue(new KeepInLog())
@@ -68,17 +86,23 @@ public final class FuzzCollector {
   /** Handles {@code request} and checks every promise; throws {@link AssertionError} for a broken one. */
   public Outcome check(HttpRequest request) {
     long before = log.lastSequence();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     CompletableFuture<HttpResponse> future;
     try {
-      future = collector.handle(request);
-    } catch (RuntimeException | StackOverflowError e) {
-      throw new AssertionError("Collector.handle threw", e);
+      future = worker.submit(() -> collector.handle(request)).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("Collector.handle threw", e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("Collector.handle did not return within " + timeoutMillis + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
     }
     HttpResponse r;
     try {
-      r = future.get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      r = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      throw new AssertionError("no answer within " + ANSWER_TIMEOUT_SECONDS + " s");
+      throw new AssertionError("no answer within " + timeoutMillis + " ms");
     } catch (ExecutionException e) {
       throw new AssertionError("the answer completed exceptionally", e.getCause());
     } catch (InterruptedException e) {
