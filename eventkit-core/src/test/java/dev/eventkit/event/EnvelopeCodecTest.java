@@ -43,6 +43,19 @@ class EnvelopeCodecTest {
   }
 
   @Test
+  void documentsAsDeepAsTheInputsAcceptStillDecodeInsideTheEnvelope() throws Exception {
+    // The deepest body an input accepts, kept whole as a payload, as a failed event's raw body and as a context.
+    String deepest = "[".repeat(Json.MAX_NESTING_DEPTH) + "]".repeat(Json.MAX_NESTING_DEPTH);
+    assertThat(Json.reader().readTree(deepest)).isNotNull();
+    Envelope e = Envelope.builder().protocol("webhook").payloadJson("{\"body\":" + deepest + "}")
+        .contexts(List.of(new Entity("iglu:com.acme/c/jsonschema/1-0-0", deepest))).build();
+    assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(e))).isEqualTo(e);
+    assertThatThrownBy(() -> EnvelopeCodec.decode(("{\"v\":1,\"payload\":" + "[".repeat(Json.MAX_NESTING_DEPTH + 20)
+        + "]".repeat(Json.MAX_NESTING_DEPTH + 20) + "}").getBytes(StandardCharsets.UTF_8)))
+        .as("the log's reader is still bounded").isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void unknownFormatVersionsAreRefused() {
     assertThatThrownBy(() -> EnvelopeCodec.decode("{\"v\":2,\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 2");

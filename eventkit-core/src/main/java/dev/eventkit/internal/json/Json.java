@@ -33,6 +33,14 @@ public final class Json {
   /** Deepest nesting any parser in the project accepts; schema validation applies its own, lower limit. */
   public static final int MAX_NESTING_DEPTH = 200;
 
+  /**
+   * Deepest nesting in what the project wrote itself: an accepted document (at most {@link #MAX_NESTING_DEPTH}
+   * deep) inside the few levels an encoded envelope wraps around it (its payload, a context's data, a failed
+   * event's raw body), with room to spare. Reading back stored envelopes with the client limit would refuse events
+   * already acknowledged.
+   */
+  public static final int MAX_STORED_NESTING_DEPTH = MAX_NESTING_DEPTH + 8;
+
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       // Numbers keep the value the client sent: a fraction or exponent is read as BigDecimal (a double turned 1e400
       // into "Infinity" and cut decimals to 17 digits), and its trailing zeros stay (1.10 is not rewritten 1.1).
@@ -47,7 +55,15 @@ public final class Json {
         StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
   }
 
+  private static final ObjectMapper STORED = MAPPER.copy();
+
+  static {
+    STORED.getFactory().setStreamReadConstraints(
+        StreamReadConstraints.builder().maxNestingDepth(MAX_STORED_NESTING_DEPTH).build());
+  }
+
   private static final ObjectReader READER = MAPPER.reader();
+  private static final ObjectReader STORED_READER = STORED.reader();
   private static final ObjectWriter WRITER = MAPPER.writer();
 
   private Json() {}
@@ -55,6 +71,14 @@ public final class Json {
   /** An immutable reader with the project's settings. */
   public static ObjectReader reader() {
     return READER;
+  }
+
+  /**
+   * An immutable reader with the project's settings for what the project wrote itself (encoded envelopes in the
+   * log, files and messages), which allows {@link #MAX_STORED_NESTING_DEPTH}; never for client input.
+   */
+  public static ObjectReader storedReader() {
+    return STORED_READER;
   }
 
   /** An immutable writer with the project's settings. */

@@ -102,7 +102,7 @@ public final class EnvelopeRow {
     public Envelope read(byte[] line) {
       JsonNode row;
       try {
-        row = Json.reader().readTree(line);
+        row = Json.storedReader().readTree(line);
       } catch (IOException e) {
         throw new IllegalArgumentException("not a JSON row", e);
       }
@@ -257,7 +257,7 @@ public final class EnvelopeRow {
 
   private static JsonNode wireForm(Envelope e) {
     try {
-      return Json.reader().readTree(EnvelopeCodec.encode(e));
+      return Json.storedReader().readTree(EnvelopeCodec.encode(e));
     } catch (IOException ex) {
       throw new IllegalStateException("the envelope codec wrote invalid JSON", ex);
     }
@@ -274,7 +274,7 @@ public final class EnvelopeRow {
       throw new IllegalArgumentException("row has no " + column);
     }
     try {
-      return Json.reader().readTree(text);
+      return Json.storedReader().readTree(text);
     } catch (IOException ex) {
       throw new IllegalArgumentException("column " + column + " is not JSON", ex);
     }
