@@ -42,11 +42,11 @@ class CollectorFuzzCorpusTest {
                 + "{\"type\":\"page\",\"anonymousId\":\"a1\",\"name\":\"Home\"},{\"type\":\"nope\"}]")),
         "seed-202-collect-selfdescribing", s.seed("POST", "/collect").header("Content-Type", "application/json")
             .body(utf8("{\"schema\":\"" + ORDER + "\",\"data\":{\"shipTo\":{}}}")),
-        "seed-202-v1-track", s.seed("POST", "/v1/track").header("Content-Type", "application/json")
+        "seed-200-v1-track", s.seed("POST", "/v1/track").header("Content-Type", "application/json")
             .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)")
             .body(utf8("{\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"m-1\","
                 + "\"timestamp\":\"2026-01-01T00:00:00Z\",\"context\":{\"ip\":\"198.51.100.1\"}}")),
-        "seed-202-v1-batch", s.seed("POST", "/v1/batch").header("Content-Type", "application/json")
+        "seed-200-v1-batch", s.seed("POST", "/v1/batch").header("Content-Type", "application/json")
             .body(utf8("{\"batch\":[{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\"},"
                 + "{\"type\":\"alias\",\"previousId\":\"a\",\"userId\":\"u\"},"
                 + "{\"type\":\"group\",\"userId\":\"u\",\"groupId\":\"g\"},"
@@ -133,7 +133,7 @@ class CollectorFuzzCorpusTest {
     all.put("gzip", Map.of(
         "seed-202-collect", g.seed("POST", "/collect").header("Content-Encoding", "gzip")
             .header("Content-Type", "application/json").body(Body.GZIP, utf8(TRACK)),
-        "seed-202-batch", g.seed("POST", "/v1/batch").header("Content-Encoding", "GZIP")
+        "seed-200-batch", g.seed("POST", "/v1/batch").header("Content-Encoding", "GZIP")
             .header("Content-Type", "text/plain").body(Body.GZIP, utf8("{\"batch\":[" + TRACK + "," + TRACK + "]}")),
         "seed-202-sd", g.seed("POST", "/sd").header("Content-Encoding", " gzip ")
             .header("Content-Type", "application/json")
@@ -161,15 +161,15 @@ class CollectorFuzzCorpusTest {
   @Test
   @EnabledIfSystemProperty(named = FuzzCorpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
-    seeds().forEach((target, byName) ->
-        byName.forEach((name, data) -> FuzzCorpus.write(CollectorFuzzTest.class, target, name, data)));
+    seeds().forEach((target, byName) -> byName.forEach((name, data) -> FuzzCorpus.write(CollectorFuzzTest.class, target,
+        name, data)));
   }
 
   @Test
   void seedsAreCommitted() {
-    seeds().forEach((target, byName) -> byName.forEach((name, data) ->
-        assertThat(Arrays.equals(FuzzCorpus.committed(CollectorFuzzTest.class, target, name), data))
-            .as("%s/%s is committed as written; after changing a target's request shape, rewrite the seeds with "
-                + "-D%s=true", target, name, FuzzCorpus.WRITE_SEEDS).isTrue()));
+    seeds().forEach((target, byName) -> byName.forEach((name, data) -> assertThat(Arrays.equals(FuzzCorpus.committed(
+        CollectorFuzzTest.class, target, name), data))
+        .as("%s/%s is committed as written; after changing a target's request shape, rewrite the seeds with "
+            + "-D%s=true", target, name, FuzzCorpus.WRITE_SEEDS).isTrue()));
   }
 }

@@ -39,11 +39,11 @@ class CollectorFuzzTest {
 
   /** Headers any client may send, besides each target's own. */
   static final Header[] COMMON = {
-    new Header("Content-Encoding", "gzip", "identity", "deflate", "", " GZIP "),
-    new Header("Origin", "https://shop.example", "null"),
-    new Header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)"),
-    new Header("X-Forwarded-For", "198.51.100.1, 10.0.0.1"),
-    new Header(null, "1"),
+      new Header("Content-Encoding", "gzip", "identity", "deflate", "", " GZIP "),
+      new Header("Origin", "https://shop.example", "null"),
+      new Header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)"),
+      new Header("X-Forwarded-For", "198.51.100.1, 10.0.0.1"),
+      new Header(null, "1"),
   };
 
   static final FuzzRequest SEGMENT = FuzzRequest.builder(POST, "/collect", "/collect/{}", "/v1/track",
@@ -70,7 +70,7 @@ class CollectorFuzzTest {
       .required("ce-source", "/mycontext", "https://shop.example/orders")
       .required("ce-type", "com.example.someevent")
       .optional(new Header("Content-Type", "application/json", "text/plain", "text/plain; charset=utf-8",
-              "application/octet-stream", "application/vnd.acme+json", "text/json", "image/png"),
+          "application/octet-stream", "application/vnd.acme+json", "text/json", "image/png"),
           new Header("ce-time", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.123456789+02:00"),
           new Header("ce-dataschema", ORDER, "com.acme/web/signup.v1.json"),
           new Header("ce-subject", "%E2%82%AC%20price"),

@@ -41,7 +41,8 @@ class FuzzCollectorTest {
         return respond != null ? respond : Input.super.respond(intake, context);
       }
     };
-    return new FuzzCollector(SchemaRegistry.builder().source(ClasspathSchemaSource.create()).build(), b -> b.input(input),
+    return new FuzzCollector(SchemaRegistry.builder().source(ClasspathSchemaSource.create()).build(), b -> b.input(
+        input),
         Duration.ofMillis(500));
   }
 

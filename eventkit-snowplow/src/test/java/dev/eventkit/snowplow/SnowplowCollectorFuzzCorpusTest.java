@@ -112,15 +112,15 @@ class SnowplowCollectorFuzzCorpusTest {
   @Test
   @EnabledIfSystemProperty(named = FuzzCorpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
-    seeds().forEach((target, byName) ->
-        byName.forEach((name, data) -> FuzzCorpus.write(SnowplowCollectorFuzzTest.class, target, name, data)));
+    seeds().forEach((target, byName) -> byName.forEach((name, data) -> FuzzCorpus.write(SnowplowCollectorFuzzTest.class,
+        target, name, data)));
   }
 
   @Test
   void seedsAreCommitted() {
-    seeds().forEach((target, byName) -> byName.forEach((name, data) ->
-        assertThat(Arrays.equals(FuzzCorpus.committed(SnowplowCollectorFuzzTest.class, target, name), data))
-            .as("%s/%s is committed as written; after changing a target's request shape, rewrite the seeds with "
-                + "-D%s=true", target, name, FuzzCorpus.WRITE_SEEDS).isTrue()));
+    seeds().forEach((target, byName) -> byName.forEach((name, data) -> assertThat(Arrays.equals(FuzzCorpus.committed(
+        SnowplowCollectorFuzzTest.class, target, name), data))
+        .as("%s/%s is committed as written; after changing a target's request shape, rewrite the seeds with "
+            + "-D%s=true", target, name, FuzzCorpus.WRITE_SEEDS).isTrue()));
   }
 }

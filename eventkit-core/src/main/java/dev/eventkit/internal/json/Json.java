@@ -116,7 +116,7 @@ public final class Json {
   }
 
   /**
-   * Checks that {@code text} is exactly one JSON value, nested at most {@link #MAX_NESTING_DEPTH} deep, and returns
+   * Checks that {@code text} is exactly one JSON value, nested at most {@link #MAX_STORED_NESTING_DEPTH} deep, and returns
    * it without surrounding whitespace. One streaming pass, no tree; the same rules (depth, duplicate keys) as every
    * parser in the project, so text that passes is text the log can read back.
    *
@@ -125,7 +125,8 @@ public final class Json {
    *     value; the message names {@code field} and a position, never the text itself
    */
   public static String requireOneValue(String text, String field) {
-    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+    // The stored limit: an envelope may wrap a client document one level deeper (a failed event keeps the body).
+    try (JsonParser p = STORED.getFactory().createParser(text)) {
       if (p.nextToken() == null) {
         throw new IllegalArgumentException(field + " must be one JSON value, but is empty");
       }
