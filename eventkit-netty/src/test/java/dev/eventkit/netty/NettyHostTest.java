@@ -9,6 +9,7 @@ import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.RingBuffer;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.http.Collector;
+import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.sink.InMemorySink;
 import java.io.IOException;
 import java.net.URI;
@@ -42,7 +43,7 @@ class NettyHostTest {
   private Collector collector(RingBuffer log, int maxBodyBytes) {
     Pipeline pipeline = Pipeline.builder().ringBuffer(log).sink(events).build().start();
     toClose.add(pipeline);
-    return Collector.builder(pipeline).maxBodyBytes(maxBodyBytes).build();
+    return Collector.builder(pipeline).input(SegmentInput.create()).maxBodyBytes(maxBodyBytes).build();
   }
 
   private NettyHost start(NettyHost.Builder builder) throws IOException {
