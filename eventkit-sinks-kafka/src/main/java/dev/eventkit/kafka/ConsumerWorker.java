@@ -1,6 +1,7 @@
 package dev.eventkit.kafka;
 
 import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.delivery.WorkerTarget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

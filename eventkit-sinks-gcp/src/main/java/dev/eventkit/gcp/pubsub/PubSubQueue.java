@@ -10,6 +10,7 @@ import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.internal.delivery.Dispatcher;
 import dev.eventkit.internal.delivery.SinkDelivery;
+import dev.eventkit.internal.delivery.WorkerTarget;
 import dev.eventkit.metrics.Metrics;
 import java.time.Clock;
 import java.time.Duration;

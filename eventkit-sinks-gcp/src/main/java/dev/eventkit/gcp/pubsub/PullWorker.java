@@ -7,6 +7,7 @@ import com.google.pubsub.v1.PullRequest;
 import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.ReceivedMessage;
 import dev.eventkit.event.Envelope;
+import dev.eventkit.internal.delivery.WorkerTarget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,7 @@
-package dev.eventkit.kafka;
+package dev.eventkit.internal.delivery;
 
 import dev.eventkit.delivery.SinkStatus;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.internal.delivery.SinkDelivery;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,30 +13,32 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One of a worker process's sinks, shared by its consumer loops: filters polled envelopes by the target's
- * {@code accepts}, hands them to the target's {@link SinkDelivery} in batches of the target's size, and counts
- * what is polled but not yet delivered, which is this process's lag for the sink.
+ * One of a distributed-queue worker's sinks (Pub/Sub, Kafka), shared by its consumer loops: filters received envelopes by the target's
+ * {@code accepts}, hands them to the target's {@link SinkDelivery} in batches of the target's size, and keeps
+ * count of what is pulled but not yet delivered, which is this process's lag for the sink.
  *
  * <p>Thread-safe.
+ *
+ * <p>Not API: internal to eventkit's modules and may change without notice.
  */
-final class WorkerTarget {
+public final class WorkerTarget {
 
   private final SinkDelivery delivery;
   private final Clock clock;
   private final AtomicLong pendingEvents = new AtomicLong();
   private final Map<Object, Instant> pendingBatches = new ConcurrentHashMap<>();
 
-  WorkerTarget(SinkDelivery delivery, Clock clock) {
+  public WorkerTarget(SinkDelivery delivery, Clock clock) {
     this.delivery = delivery;
     this.clock = clock;
   }
 
   /** Delivers the envelopes this sink accepts; completes when each was delivered or dead-lettered. */
-  CompletableFuture<Void> deliver(List<Envelope> polled) {
+  public CompletableFuture<Void> deliver(List<Envelope> pulled) {
     List<CompletableFuture<Void>> parts = new ArrayList<>();
     List<Envelope> chunk = new ArrayList<>();
     int batchSize = delivery.target().batchSize();
-    for (Envelope e : polled) {
+    for (Envelope e : pulled) {
       if (delivery.target().accepts().test(e)) {
         chunk.add(e);
         if (chunk.size() == batchSize) {
@@ -68,7 +69,7 @@ final class WorkerTarget {
     });
   }
 
-  SinkStatus status() {
+  public SinkStatus status() {
     long lag = pendingEvents.get();
     Instant oldest = null;
     for (Instant i : pendingBatches.values()) {
@@ -81,7 +82,7 @@ final class WorkerTarget {
     return delivery.status(lag, lagSeconds);
   }
 
-  void stop() {
+  public void stop() {
     delivery.stop();
   }
 }
