@@ -10,8 +10,12 @@
 #   DURATION        wrk duration per figure (default 12s); WARMUP per script before a target's figures (15s: on 2 busy cores the JIT needs it)
 #   HEAP            the JVMs' heap option (default -Xmx256m)
 #   TARGETS         which of eventkit-netty eventkit-jdk ceiling-netty ceiling-jdk to run (default: all four)
-#   SCENARIOS       which of tp2-64 tp2-8 webhook-64 segment-64 to run (default: all four)
+#   SCENARIOS       which of tp2-64 tp2-8 webhook-64 segment-64 tp2-64-half webhook-64-half segment-64-half to run
+#                   (default: all). "-half" paces the 64 connections at half the req/s the same target reached in
+#                   the scenario without it (which must run first), for the latency at half the peak rate
 #   BASE_PORT       first port used on 127.0.0.1 (default 18400)
+#   BUZ_SRC         a checkout of github.com/silverton-io/buz: buz/setup.sh builds it and writes its config (one
+#                   file sink, port BUZ_PORT, default 18490), which adds the "buz" target; or instead
 #   BUZ_BIN         a built Buz binary: adds the "buz" target (not built here). BUZ_ARGS: its arguments (e.g. a
 #                   config file); BUZ_PORT: the port it listens on per its config (default 8080);
 #                   BUZ_TP2_PATH (default /com.snowplowanalytics.snowplow/tp2), BUZ_WEBHOOK_PATH (default /webhook),
@@ -31,10 +35,11 @@ DURATION=${DURATION:-12s}
 WARMUP=${WARMUP:-15s}
 HEAP=${HEAP:--Xmx256m}
 TARGETS=${TARGETS:-eventkit-netty eventkit-jdk ceiling-netty ceiling-jdk}
-SCENARIOS=${SCENARIOS:-tp2-64 tp2-8 webhook-64 segment-64}
+SCENARIOS=${SCENARIOS:-tp2-64 tp2-8 webhook-64 segment-64 tp2-64-half webhook-64-half segment-64-half}
 BASE_PORT=${BASE_PORT:-18400}
+BUZ_SRC=${BUZ_SRC:-}
 BUZ_BIN=${BUZ_BIN:-}
-BUZ_PORT=${BUZ_PORT:-8080}
+BUZ_PORT=${BUZ_PORT:-$([ -n "$BUZ_SRC" ] && echo 18490 || echo 8080)}
 BUZ_TP2_PATH=${BUZ_TP2_PATH:-/com.snowplowanalytics.snowplow/tp2}
 BUZ_WEBHOOK_PATH=${BUZ_WEBHOOK_PATH:-/webhook}
 BUZ_SEGMENT_PATH=${BUZ_SEGMENT_PATH:-}
@@ -47,6 +52,12 @@ ASYNC_PROFILER_VERSION=4.2
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+if [ -n "$BUZ_SRC" ]; then
+  echo "== building Buz from $BUZ_SRC" >&2
+  "$root/eventkit-benchmarks/buz/setup.sh" "$BUZ_SRC" "$OUT/buz" "$BUZ_PORT"
+  BUZ_BIN=$OUT/buz/buz
+  export BUZ_CONFIG_PATH=$OUT/buz/config.yml
+fi
 if [ -n "$BUZ_BIN" ]; then
   TARGETS="$TARGETS buz"
 fi
@@ -214,15 +225,24 @@ for target in $TARGETS; do
   done
   for scenario in $SCENARIOS; do
     script=$(scenario_script "$scenario")
-    conns=${scenario##*-}
+    peak=${scenario%-half}
+    conns=${peak##*-}
     path=$(scenario_path "$target" "$script")
     if [ -z "$path" ]; then
       continue
     fi
+    rate=0
+    if [ "$peak" != "$scenario" ]; then
+      rate=$(awk -F'|' -v s="$peak" -v t="$target" '$1 == s && $2 == t {printf "%d", $3 / 2}' "$OUT/rows.txt")
+      if [ -z "$rate" ] || [ "$rate" = 0 ]; then
+        echo "   $scenario: skipped, $peak did not run for $target" >&2
+        continue
+      fi
+    fi
     raw=$OUT/$target-$scenario.txt
     started_ms=$(date +%s%3N)
     ticks_before=$(cpu_ticks "$target_pid")
-    WRK_PATH=$path "${nice_cmd[@]}" wrk -t2 -c"$conns" -d"$DURATION" --latency --timeout 10s \
+    WRK_PATH=$path WRK_RATE=$rate WRK_CONNS=$conns "${nice_cmd[@]}" wrk -t2 -c"$conns" -d"$DURATION" --latency --timeout 10s \
       -s "eventkit-benchmarks/wrk/$script.lua" "http://127.0.0.1:$target_port" > "$raw"
     ended_ms=$(date +%s%3N)
     rss=$(rss_mib "$target_pid")
@@ -266,6 +286,7 @@ done
   for scenario in $SCENARIOS; do
     awk -F'|' -v s="$scenario" '$1 == s {
       sub(/-/, " @ ", $1)
+      sub(/-half$/, ", half peak rate", $1)
       printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
     }' "$OUT/rows.txt"
   done

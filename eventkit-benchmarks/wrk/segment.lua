@@ -9,3 +9,12 @@ wrk.body = '{"type":"track","event":"Order Completed","messageId":"7f3c2a9e-5d1b
   .. '"sentAt":"2026-11-23T10:15:30.250Z","properties":{"orderId":"o-90817","revenue":42.5,"currency":"EUR",'
   .. '"items":3},"context":{"library":{"name":"analytics.js","version":"5.2.0"},"page":{"path":"/checkout/done"},'
   .. '"locale":"de-DE"}}'
+
+-- WRK_RATE (requests/s over all WRK_CONNS connections) paces each connection instead of running flat out.
+local rate = tonumber(os.getenv("WRK_RATE") or "0")
+if rate > 0 then
+  local pause = 1000 * tonumber(os.getenv("WRK_CONNS") or "1") / rate
+  function delay()
+    return pause
+  end
+end

@@ -14,3 +14,12 @@ wrk.body = '{"schema":"iglu:com.snowplowanalytics.snowplow/payload_data/jsonsche
   .. '"co":"{\\"schema\\":\\"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0\\",\\"data\\":[{'
   .. '\\"schema\\":\\"iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0\\",'
   .. '\\"data\\":{\\"id\\":\\"0c6b5a4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d\\"}}]}"}]}'
+
+-- WRK_RATE (requests/s over all WRK_CONNS connections) paces each connection instead of running flat out.
+local rate = tonumber(os.getenv("WRK_RATE") or "0")
+if rate > 0 then
+  local pause = 1000 * tonumber(os.getenv("WRK_CONNS") or "1") / rate
+  function delay()
+    return pause
+  end
+end
