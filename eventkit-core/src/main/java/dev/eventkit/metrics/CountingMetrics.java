@@ -1,5 +1,6 @@
 package dev.eventkit.metrics;
 
+import dev.eventkit.internal.metrics.TagValues;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,13 +10,18 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Metrics} kept in memory as counters named {@code <kind>.<tag>} ({@code accepted.default},
  * {@code delivered.file}, {@code rejected.malformed_json}, …), for health pages, tests, and hosts without a metrics
  * library. Thread-safe and lock-free on the hot path.
+ *
+ * <p>Memory stays bounded whatever clients send: each kind keeps at most {@value TagValues#DEFAULT_LIMIT} distinct
+ * tags (stream names come from request paths); later ones are counted under {@code <kind>._other}.
  */
 public final class CountingMetrics implements Metrics {
 
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+  private final Map<String, TagValues> tags = new ConcurrentHashMap<>();
 
   private void add(String kind, String tag, long count) {
-    counters.computeIfAbsent(kind + "." + tag, k -> new LongAdder()).add(count);
+    String bounded = tags.computeIfAbsent(kind, k -> new TagValues(TagValues.DEFAULT_LIMIT)).bound(tag);
+    counters.computeIfAbsent(kind + "." + bounded, k -> new LongAdder()).add(count);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.eventkit.micrometer;
 
+import dev.eventkit.internal.metrics.TagValues;
 import dev.eventkit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,20 +28,28 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safety: thread-safe; after a counter's first use a call is one map lookup and an atomic add, and never
  * blocks. Failure modes: none of its own; the tag values are the pipeline's own small sets (stream names, rejection
- * codes, error kinds, sink names), never payload data.
+ * codes, error kinds, sink names), never payload data. Stream names and HTTP methods come from requests, so each
+ * meter keeps at most {@value TagValues#DEFAULT_LIMIT} distinct values per tag; later ones are tagged
+ * {@code _other}, and the number of meters stays bounded whatever clients send.
  */
 public final class MicrometerMetrics implements Metrics {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<String, TagValues> tagValues = new ConcurrentHashMap<>();
 
   /** Counters registered in {@code registry}. */
   public MicrometerMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
   }
 
-  private void add(String name, String description, String tag, String value, long count) {
+  private String bound(String name, String tag, String value) {
+    return tagValues.computeIfAbsent(name + '\u0000' + tag, k -> new TagValues(TagValues.DEFAULT_LIMIT)).bound(value);
+  }
+
+  private void add(String name, String description, String tag, String rawValue, long count) {
+    String value = tag == null ? null : bound(name, tag, rawValue);
     String key = name + '\u0000' + tag + '\u0000' + value;
     Counter counter = counters.computeIfAbsent(key, k -> {
       Counter.Builder b = Counter.builder(name).description(description);
@@ -93,7 +102,8 @@ public final class MicrometerMetrics implements Metrics {
   }
 
   @Override
-  public void request(String method, String route, int status, long nanos) {
+  public void request(String rawMethod, String route, int status, long nanos) {
+    String method = bound("eventkit.http.requests", "method", rawMethod);
     String key = method + '\u0000' + route + '\u0000' + status;
     timers.computeIfAbsent(key, k -> Timer.builder("eventkit.http.requests")
         .description("Requests the collector answered, until the response was ready").tag("method", method)
