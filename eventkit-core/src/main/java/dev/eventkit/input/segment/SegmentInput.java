@@ -43,6 +43,11 @@ import java.util.Objects;
  * {@code Authorization} or in the query is never stored either. Each event is checked by {@link SegmentMessage#parse};
  * in a batch, good events are kept and bad ones are listed in the response. The envelope id is the event's
  * {@code messageId} when given. Stateless and thread-safe.
+ *
+ * <p>A batch's shared {@code context} is copied into each of its events, so a small request can stand for much more
+ * stored data; a batch whose context, copied into every event, would exceed {@link Builder#maxSharedContextBytes}
+ * (default {@value #DEFAULT_MAX_SHARED_CONTEXT_BYTES} bytes in all) is refused whole with 413
+ * {@code batch_context_too_large} before anything is copied.
  */
 public final class SegmentInput implements Input {
 
@@ -56,12 +61,17 @@ public final class SegmentInput implements Input {
   /** The tracking API's batch routes: Segment's, analytics.js' short one, RudderStack's beacon. */
   private static final List<String> BATCH_ROUTES = List.of("/v1/batch", "/v1/import", "/v1/b", "/beacon/v1/batch");
 
+  /** The default bound on a batch's shared context times its events, in bytes of JSON. */
+  public static final long DEFAULT_MAX_SHARED_CONTEXT_BYTES = 8L * 1024 * 1024;
+
   private final String collectPath;
   private final String segmentStream;
+  private final long maxSharedContextBytes;
 
   private SegmentInput(Builder b) {
     this.collectPath = b.collectPath;
     this.segmentStream = b.segmentStream;
+    this.maxSharedContextBytes = b.maxSharedContextBytes;
   }
 
   public static SegmentInput create() {
@@ -200,6 +210,13 @@ public final class SegmentInput implements Input {
       }
       batchSentAt = sentAt.textValue();
     }
+    if (sharedContext != null && sharedContext.isObject()
+        && (long) Json.write(sharedContext).length() * batch.size() > maxSharedContextBytes) {
+      return Intake.rejected(new Rejection(413, "batch_context_too_large",
+          "the batch's context copied into each of its "
+              + batch.size() + " events would exceed " + maxSharedContextBytes + " bytes; send smaller batches",
+          "context"));
+    }
     List<JsonNode> items = new ArrayList<>();
     batch.forEach(items::add);
     return readItems(items, null, segmentStream, sharedContext != null && sharedContext.isObject()
@@ -261,8 +278,22 @@ public final class SegmentInput implements Input {
   public static final class Builder {
     private String collectPath = "/collect";
     private String segmentStream = Envelope.DEFAULT_STREAM;
+    private long maxSharedContextBytes = DEFAULT_MAX_SHARED_CONTEXT_BYTES;
 
     private Builder() {}
+
+    /**
+     * The most a batch's shared {@code context} may add to storage once copied into each event (its JSON length
+     * times the events in the batch); a larger batch is refused with 413. Default
+     * {@value SegmentInput#DEFAULT_MAX_SHARED_CONTEXT_BYTES}.
+     */
+    public Builder maxSharedContextBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxSharedContextBytes must be positive");
+      }
+      this.maxSharedContextBytes = bytes;
+      return this;
+    }
 
     public Builder collectPath(String path) {
       this.collectPath = Objects.requireNonNull(path, "collectPath");

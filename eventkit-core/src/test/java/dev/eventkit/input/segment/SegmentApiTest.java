@@ -112,6 +112,31 @@ class SegmentApiTest {
   }
 
   @Test
+  void aBatchWhoseSharedContextWouldMultiplyPastTheBoundIsRefusedWhole() throws Exception {
+    // 1,000 tiny events and a 10 KB context: a 60 KB request that would store about 10 MB.
+    String context = "{\"page\":{\"title\":\"" + "x".repeat(10_000) + "\"}}";
+    StringBuilder batch = new StringBuilder("{\"context\":" + context + ",\"batch\":[");
+    for (int i = 0; i < 1_000; i++) {
+      batch.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"event\":\"e\",\"anonymousId\":\"a\"}");
+    }
+    String body = batch.append("]}").toString();
+
+    HttpResponse refused = post("/v1/batch", "application/json", body);
+    assertThat(refused.status()).isEqualTo(413);
+    assertThat(Json.read(refused.bodyText()).path("error").path("code").asText()).isEqualTo("batch_context_too_large");
+
+    assertThat(sink.envelopes()).isEmpty();
+
+    // The same batch is taken under a higher bound.
+    Collector generous = Collector.builder(pipeline)
+        .input(SegmentInput.builder().maxSharedContextBytes(20L * 1024 * 1024).build()).build();
+    HttpResponse taken = generous.handle(HttpRequest.builder("POST", "/v1/batch").header("Content-Type",
+        "application/json").body(body.getBytes(StandardCharsets.UTF_8)).build()).join();
+    assertThat(taken.status()).isEqualTo(200);
+    assertThat(sink.awaitCount(1_000, Duration.ofSeconds(10))).hasSize(1_000);
+  }
+
+  @Test
   void theWriteKeyNeverLandsInTheEnvelope() throws Exception {
     assertThat(post("/v1/t", "text/plain", "{\"event\":\"e\",\"anonymousId\":\"a\",\"writeKey\":\"" + KEY + "\"}")
         .status()).isEqualTo(200);
