@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -79,14 +81,8 @@ final class KafkaTesting {
 
   /** Reads {@code topic} from the beginning until {@code count} records arrived or {@code timeout} passed. */
   static List<ConsumerRecord<String, byte[]>> read(String topic, int count, Duration timeout) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, unique("reader"));
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
-        new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> c = reader()) {
       c.subscribe(List.of(topic));
       long deadline = System.nanoTime() + timeout.toNanos();
       while (out.size() < count && System.nanoTime() < deadline) {
@@ -94,6 +90,42 @@ final class KafkaTesting {
       }
     }
     return out;
+  }
+
+  /**
+   * Every record {@code topic} holds now, read from the beginning of each partition up to the end offsets taken at
+   * the start; empty for a topic that does not exist (the reader does not create it).
+   */
+  static List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration timeout) {
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c = reader()) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (PartitionInfo p : c.partitionsFor(topic, timeout)) {
+        partitions.add(new TopicPartition(topic, p.partition()));
+      }
+      c.assign(partitions);
+      c.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = c.endOffsets(partitions, timeout);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (partitions.stream().anyMatch(p -> c.position(p, timeout) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(topic + " not read to its end within " + timeout);
+        }
+        c.poll(Duration.ofMillis(500)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** A consumer of a group of its own, from the earliest offsets, that never creates topics. */
+  private static KafkaConsumer<String, byte[]> reader() {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, unique("reader"));
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   private static Path stateDir() {
