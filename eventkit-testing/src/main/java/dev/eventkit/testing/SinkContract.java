@@ -58,7 +58,9 @@ public abstract class SinkContract<S extends Sink> {
 
   /**
    * The ids of the events the sink's destination holds now, one entry per stored copy (a replay that stored a second
-   * copy yields the id twice), read from the destination rather than from the sink's memory where possible.
+   * copy yields the id twice), read from the destination rather than from the sink's memory where possible. Each test
+   * calls it once, after its writes completed and a flush, so a destination that can only be read by consuming it (a
+   * subscription created in {@link #createSink()}, a topic read to its end offsets) fits too.
    */
   protected abstract List<String> deliveredIds(S sink) throws Exception;
 
