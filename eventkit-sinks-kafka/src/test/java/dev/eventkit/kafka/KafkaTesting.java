@@ -1,5 +1,6 @@
 package dev.eventkit.kafka;
 
+import dev.eventkit.testing.TestServerScripts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,17 +36,18 @@ final class KafkaTesting {
    */
   static synchronized String start() {
     boolean wasRunning = running();
-    run("install.sh", List.of("kafka"));
-    run("start.sh", List.of("kafka"));
+    TestServerScripts.run("install.sh", List.of("kafka"));
+    TestServerScripts.run("start.sh", List.of("kafka"));
     if (!wasRunning && !stopHookAdded) {
       stopHookAdded = true;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stop.sh", List.of("kafka")), "stop-kafka"));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> TestServerScripts.run("stop.sh", List.of("kafka")),
+          "stop-kafka"));
     }
     return bootstrap();
   }
 
   private static boolean running() {
-    Path pid = stateDir().resolve("kafka.pid");
+    Path pid = TestServerScripts.stateDir().resolve("kafka.pid");
     try {
       return Files.exists(pid) && ProcessHandle.of(Long.parseLong(Files.readString(pid).trim()))
           .map(ProcessHandle::isAlive).orElse(false);
@@ -57,21 +58,15 @@ final class KafkaTesting {
 
   /** Stops the broker, keeping its port and its data for the next {@link #start()}. */
   static synchronized void stop() {
-    run("stop.sh", List.of("kafka"));
+    TestServerScripts.run("stop.sh", List.of("kafka"));
   }
 
   static String bootstrap() {
-    Path file = stateDir().resolve("env");
-    try {
-      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-        if (line.startsWith("KAFKA_BOOTSTRAP_SERVERS=")) {
-          return line.substring(line.indexOf('=') + 1).trim();
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("no test server env file at " + file, e);
+    String bootstrap = TestServerScripts.env().get("KAFKA_BOOTSTRAP_SERVERS");
+    if (bootstrap == null) {
+      throw new IllegalStateException("KAFKA_BOOTSTRAP_SERVERS is not set: was the broker started?");
     }
-    throw new IllegalStateException("KAFKA_BOOTSTRAP_SERVERS is not set: was the broker started?");
+    return bootstrap;
   }
 
   /** A topic or group name no other test run uses. */
@@ -126,40 +121,6 @@ final class KafkaTesting {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-  }
-
-  private static Path stateDir() {
-    String dir = System.getenv("EVENTKIT_TEST_SERVERS_DIR");
-    return Path.of(dir != null ? dir : "/tmp/eventkit-test-servers");
-  }
-
-  private static Path scripts() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null) {
-      Path candidate = dir.resolve("scripts/test-servers");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-      dir = dir.getParent();
-    }
-    throw new IllegalStateException("scripts/test-servers not found above " + Path.of("").toAbsolutePath());
-  }
-
-  private static void run(String script, List<String> args) {
-    List<String> command = new ArrayList<>(List.of("bash", scripts().resolve(script).toString()));
-    command.addAll(args);
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        throw new IllegalStateException(script + " " + args + " failed:\n" + output);
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot run " + script, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted running " + script, e);
-    }
   }
 
   static Map<String, String> headers(ConsumerRecord<?, ?> r) {
