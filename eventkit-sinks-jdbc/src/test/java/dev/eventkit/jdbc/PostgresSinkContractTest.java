@@ -5,7 +5,7 @@ import dev.eventkit.testing.SinkContract;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -16,18 +16,12 @@ import org.junit.jupiter.api.BeforeAll;
 class PostgresSinkContractTest extends SinkContract<PostgresSink> {
 
   private static final AtomicInteger PREFIXES = new AtomicInteger();
+  @AutoClose
   private static LocalPostgres pg;
 
   @BeforeAll
   static void startServer() throws Exception {
     pg = new LocalPostgres();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (pg != null) {
-      pg.close();
-    }
   }
 
   @Override
