@@ -11,15 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * Delays each write of the sink it wraps, so that a test that kills or stops a worker finds batches in flight. A
  * write interrupted while it waits fails as retryable.
  */
-public final class DelayedSink implements Sink {
-
-  private final Sink inner;
-  private final long delayMillis;
-
-  public DelayedSink(Sink inner, long delayMillis) {
-    this.inner = inner;
-    this.delayMillis = delayMillis;
-  }
+public record DelayedSink(Sink inner, long delayMillis) implements Sink {
 
   @Override
   public String name() {
