@@ -18,47 +18,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's "Embedding" example: the code between the markers below is the README's snippet, line for line
- * (the first test checks that), and it compiles and runs here against a real SQLite log and the JDK HTTP server.
+ * (eventkit-examples' {@code ReadmeSnippetsTest} checks that), and it compiles and runs here against a real SQLite
+ * log and the JDK HTTP server.
  */
 class ReadmeEmbeddingTest {
 
   @TempDir
   Path dataDir;
-
-  @Test
-  void theReadmeSnippetIsTheCodeThisTestRuns() throws Exception {
-    String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("<!-- snippet: embedding -->\\s*```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
-    assertThat(m.find()).as("the README has the embedding snippet").isTrue();
-    String source = Files.readString(Path.of("src/test/java/dev/eventkit/ReadmeEmbeddingTest.java"));
-    Matcher t = Pattern.compile("// snippet: embedding\\n(.*?)\\n\\s*// end of snippet", Pattern.DOTALL)
-        .matcher(source);
-    assertThat(t.find()).isTrue();
-    assertThat(lines(m.group(1))).isEqualTo(lines(t.group(1)));
-  }
-
-  private static List<String> lines(String block) {
-    List<String> out = new ArrayList<>();
-    for (String line : block.split("\n")) {
-      if (!line.isBlank()) {
-        out.add(line.strip());
-      }
-    }
-    return out;
-  }
 
   @Test
   void theReadmeSnippetRuns() throws Exception {

@@ -12,47 +12,19 @@ import dev.eventkit.sink.InMemorySink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's eventkit-micrometer example: the code between the markers below is the README's snippet, line for
- * line (the first test checks that), and it runs here.
+ * line (eventkit-examples' {@code ReadmeSnippetsTest} checks that), and it runs here.
  */
 class ReadmeMicrometerTest {
 
   @TempDir
   Path dataDir;
-
-  @Test
-  void theReadmeSnippetIsTheCodeThisTestRuns() throws Exception {
-    String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("<!-- snippet: embedding-micrometer -->\\s*```java\\n(.*?)```", Pattern.DOTALL)
-        .matcher(readme);
-    assertThat(m.find()).as("the README has the eventkit-micrometer snippet").isTrue();
-    String source = Files.readString(Path.of("src/test/java/dev/eventkit/micrometer/ReadmeMicrometerTest.java"));
-    Matcher t = Pattern.compile("// snippet: embedding-micrometer\\n(.*?)\\n\\s*// end of snippet", Pattern.DOTALL)
-        .matcher(source);
-    assertThat(t.find()).isTrue();
-    assertThat(lines(m.group(1))).isEqualTo(lines(t.group(1)));
-  }
-
-  private static List<String> lines(String block) {
-    List<String> out = new ArrayList<>();
-    for (String line : block.split("\n")) {
-      if (!line.isBlank()) {
-        out.add(line.strip());
-      }
-    }
-    return out;
-  }
 
   @Test
   void theReadmeSnippetRuns() throws Exception {

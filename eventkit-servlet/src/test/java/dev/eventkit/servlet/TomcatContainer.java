@@ -1,5 +1,6 @@
 package dev.eventkit.servlet;
 
+import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.file.Path;
 import org.apache.catalina.Context;
@@ -13,6 +14,25 @@ final class TomcatContainer implements ServletContainer {
 
   @Override
   public int start(HttpServlet servlet, String mapping, int maxThreads, Path workDir) throws Exception {
+    Context context = context(maxThreads, workDir);
+    Wrapper w = Tomcat.addServlet(context, "eventkit", servlet);
+    w.setAsyncSupported(true);
+    context.addServletMappingDecoded(mapping, "eventkit");
+    tomcat.start();
+    return tomcat.getConnector().getLocalPort();
+  }
+
+  /**
+   * Starts the container with an application that registers its own servlets at start-up, as a web application's
+   * {@link ServletContainerInitializer} does; returns the port.
+   */
+  int start(ServletContainerInitializer application, int maxThreads, Path workDir) throws Exception {
+    context(maxThreads, workDir).addServletContainerInitializer(application, null);
+    tomcat.start();
+    return tomcat.getConnector().getLocalPort();
+  }
+
+  private Context context(int maxThreads, Path workDir) {
     tomcat = new Tomcat();
     tomcat.setBaseDir(workDir.resolve("tomcat").toString());
     tomcat.setHostname("127.0.0.1");
@@ -20,12 +40,7 @@ final class TomcatContainer implements ServletContainer {
     tomcat.getConnector().setProperty("address", "127.0.0.1");
     tomcat.getConnector().setProperty("maxThreads", Integer.toString(maxThreads));
     tomcat.getConnector().setProperty("minSpareThreads", "1");
-    Context context = tomcat.addContext("", workDir.toString());
-    Wrapper w = Tomcat.addServlet(context, "eventkit", servlet);
-    w.setAsyncSupported(true);
-    context.addServletMappingDecoded(mapping, "eventkit");
-    tomcat.start();
-    return tomcat.getConnector().getLocalPort();
+    return tomcat.addContext("", workDir.toString());
   }
 
   @Override

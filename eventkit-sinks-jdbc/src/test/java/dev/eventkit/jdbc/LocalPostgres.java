@@ -9,7 +9,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -87,6 +89,24 @@ final class LocalPostgres implements AutoCloseable {
 
   Connection connect() throws SQLException {
     return DriverManager.getConnection(jdbcUrl(), USER, "");
+  }
+
+  /** The {@code event_id} of every row of {@code table}, one per row; empty while the table does not exist. */
+  List<String> eventIds(String table) {
+    List<String> out = new ArrayList<>();
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT event_id FROM \"" + table + "\"")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return out; // not created yet
+      }
+      throw new AssertionError(e);
+    }
+    return out;
   }
 
   /** Starts the server and waits until it accepts connections. */

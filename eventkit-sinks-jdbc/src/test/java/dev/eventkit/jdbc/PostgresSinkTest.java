@@ -18,7 +18,6 @@ import dev.eventkit.testing.Flushing;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,20 +79,7 @@ class PostgresSinkTest {
   }
 
   private static List<String> ids(String table) {
-    List<String> out = new ArrayList<>();
-    try (Connection c = pg.connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT event_id FROM \"" + table + "\"")) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    } catch (SQLException e) {
-      if ("42P01".equals(e.getSQLState())) {
-        return out; // not created yet
-      }
-      throw new AssertionError(e);
-    }
-    return out;
+    return pg.eventIds(table);
   }
 
   private static WriteResult write(PostgresSink sink, List<Envelope> batch) throws Exception {

@@ -7,17 +7,14 @@ import static org.awaitility.Awaitility.await;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.InMemoryRingBuffer;
 import dev.eventkit.buffer.SqliteRingBuffer;
-import dev.eventkit.event.Envelope;
 import dev.eventkit.sink.InMemorySink;
 import dev.eventkit.sink.Sink;
-import dev.eventkit.sink.WriteResult;
+import dev.eventkit.testing.DelayedSink;
 import dev.eventkit.testing.Envelopes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,12 +49,12 @@ class KafkaQueueRebalanceTest {
       publisher.collect(Envelopes.tracks("e-", total)).get(30, TimeUnit.SECONDS);
       assertThat(flushed(publisher, Duration.ofSeconds(60))).isTrue();
     }
-    Pipeline workerA = worker(group, topic, new Slow(sinkA, 500), Duration.ZERO);
+    Pipeline workerA = worker(group, topic, new DelayedSink(sinkA, 500), Duration.ZERO);
     Pipeline workerB = null;
     try {
       await().atMost(Duration.ofSeconds(60)).until(() -> sinkA.envelopes().size() >= 50);
       // B joins while A is in the middle of its batches: A's partitions are revoked and split.
-      workerB = worker(group, topic, new Slow(sinkB, 20), Duration.ofSeconds(10));
+      workerB = worker(group, topic, new DelayedSink(sinkB, 20), Duration.ofSeconds(10));
       await().atMost(Duration.ofSeconds(60)).until(() -> !sinkB.envelopes().isEmpty());
       // A leaves at once (no shutdown grace) while it holds a batch its slow sink has only partly written.
       workerA.close();
@@ -86,32 +83,5 @@ class KafkaQueueRebalanceTest {
             .maxPollRecords(50).shutdownGrace(grace).consumerProperty("session.timeout.ms", 6000)
             .consumerProperty("heartbeat.interval.ms", 1000).build())
         .sink(sink).batchSize(10).build().start();
-  }
-
-  /** Delays each write of the sink it wraps. */
-  private static final class Slow implements Sink {
-    private final Sink inner;
-    private final long delayMillis;
-
-    Slow(Sink inner, long delayMillis) {
-      this.inner = inner;
-      this.delayMillis = delayMillis;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public CompletableFuture<WriteResult> write(List<Envelope> batch) {
-      try {
-        Thread.sleep(delayMillis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return CompletableFuture.completedFuture(WriteResult.failed(dev.eventkit.sink.Failure.retryable("stop")));
-      }
-      return inner.write(batch);
-    }
   }
 }

@@ -7,10 +7,9 @@ import static org.awaitility.Awaitility.await;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
 import dev.eventkit.event.Envelope;
-import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.testing.Envelopes;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.eventkit.testing.NdjsonFiles;
+import dev.eventkit.testing.WorkerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,14 +50,15 @@ class KafkaQueueTest {
   void everyAcceptedEventReachesTheSinksThoughAWorkerIsKilled(@TempDir Path dir) throws Exception {
     String topic = KafkaTesting.unique("dist");
     String group = KafkaTesting.unique("workers");
-    List<KafkaWorkerProcess> workers = new ArrayList<>();
+    List<WorkerProcess> workers = new ArrayList<>();
     List<Pipeline> collectors = new ArrayList<>();
     try {
       for (int w = 0; w < 2; w++) {
-        workers.add(KafkaWorkerProcess.start(List.of("bootstrap=" + bootstrap, "topic=" + topic, "group=" + group,
+        workers.add(WorkerProcess.start(KafkaWorkerMain.class, List.of("bootstrap=" + bootstrap, "topic=" + topic,
+            "group=" + group,
             "dir=" + dir.resolve("files-" + w), "loops=2", "delayMillis=100"), dir.resolve("worker-" + w + ".log")));
       }
-      for (KafkaWorkerProcess w : workers) {
+      for (WorkerProcess w : workers) {
         w.awaitReady();
       }
       for (int c = 0; c < 2; c++) {
@@ -84,11 +83,11 @@ class KafkaQueueTest {
       assertThat(halfSent.await(60, TimeUnit.SECONDS)).isTrue();
       try {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-            .until(() -> fileIds(dir.resolve("files-0")).size() >= 150);
+            .until(() -> NdjsonFiles.completeLineIds(dir.resolve("files-0")).size() >= 150);
       } catch (ConditionTimeoutException fewerThan150) {
         LOG.info("worker 0 delivered fewer than 150 events within 60 s; killing it now");
       }
-      int beforeKill = fileIds(dir.resolve("files-0")).size();
+      int beforeKill = NdjsonFiles.completeLineIds(dir.resolve("files-0")).size();
       assertThat(beforeKill).as("worker 0 delivered before it was killed").isPositive();
       workers.get(0).kill();
       assertThat(workers.get(0).isAlive()).isFalse();
@@ -104,8 +103,8 @@ class KafkaQueueTest {
       List<String> lines = new ArrayList<>();
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
         lines.clear();
-        lines.addAll(fileIds(dir.resolve("files-0")));
-        lines.addAll(fileIds(dir.resolve("files-1")));
+        lines.addAll(NdjsonFiles.completeLineIds(dir.resolve("files-0")));
+        lines.addAll(NdjsonFiles.completeLineIds(dir.resolve("files-1")));
         assertThat(new HashSet<>(lines)).isEqualTo(accepted);
       });
       LOG.info("kafka distributed run: {} events accepted, worker 0 delivered {} line(s) before SIGKILL; file sinks "
@@ -116,7 +115,7 @@ class KafkaQueueTest {
       for (Pipeline c : collectors) {
         c.close();
       }
-      for (KafkaWorkerProcess w : workers) {
+      for (WorkerProcess w : workers) {
         w.close();
       }
     }
@@ -139,28 +138,5 @@ class KafkaQueueTest {
     } catch (Exception e) {
       LOG.error("sender failed", e);
     }
-  }
-
-  /** Ids in a file sink's directory, one per complete line (a line cut by the kill is skipped). */
-  private static List<String> fileIds(Path dir) throws Exception {
-    List<String> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return out;
-    }
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().endsWith(".ndjson")).sorted().toList();
-    }
-    for (Path f : files) {
-      String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
-      int end = text.lastIndexOf('\n');
-      if (end < 0) {
-        continue;
-      }
-      for (String line : text.substring(0, end).split("\n")) {
-        out.add(EnvelopeCodec.decode(line.getBytes(StandardCharsets.UTF_8)).id());
-      }
-    }
-    return out;
   }
 }

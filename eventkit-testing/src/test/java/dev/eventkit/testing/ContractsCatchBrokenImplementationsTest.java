@@ -59,8 +59,15 @@ class ContractsCatchBrokenImplementationsTest {
   }
 
   @Test
+  void aSinkReadBackByCountThatLosesTheLastEventOfABatchFails() {
+    assertThat(failures(CountedLosesLastEvent.class)).contains("aBatchReportedDeliveredIsInTheDestinationInFull",
+        "writesIssuedBeforeEarlierOnesCompletedAreAllDelivered");
+  }
+
+  @Test
   void aCorrectSinkPasses() {
     assertThat(failures(Correct.class)).isEmpty();
+    assertThat(failures(CountedCorrect.class)).isEmpty();
   }
 
   /** Runs a contract subclass and returns the names of the test methods that failed. */
@@ -126,6 +133,28 @@ class ContractsCatchBrokenImplementationsTest {
   }
 
   static class LosesLastEvent extends ListSinkContract {
+    @Override
+    protected Sink createSink() {
+      return sink(batch -> store(batch.subList(0, batch.size() - 1)));
+    }
+  }
+
+  /** A correct sink whose destination is read back by count only. */
+  static class CountedCorrect extends Correct {
+    @Override
+    protected boolean readsIds() {
+      return false;
+    }
+
+    @Override
+    protected long deliveredCount(Sink sink) {
+      synchronized (stored) {
+        return stored.size();
+      }
+    }
+  }
+
+  static class CountedLosesLastEvent extends CountedCorrect {
     @Override
     protected Sink createSink() {
       return sink(batch -> store(batch.subList(0, batch.size() - 1)));

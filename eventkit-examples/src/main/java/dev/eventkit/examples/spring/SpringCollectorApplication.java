@@ -1,5 +1,6 @@
 package dev.eventkit.examples.spring;
 
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
@@ -11,20 +12,22 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  *
  * <p>Run {@link #main} on eventkit-examples' class path (an IDE does; the shaded eventkit-collector.jar leaves Spring
  * out), then {@code curl -i -X POST localhost:8080/eventkit/collect -H 'Content-Type: application/json'
- * -d '{"type":"track","event":"Signed Up","userId":"u1"}'}.
+ * -d '{"type":"track","event":"Signed Up","userId":"u1"}'}. The README quotes this class.
  */
+// snippet: embedding-spring
 @SpringBootApplication
 public class SpringCollectorApplication {
 
-  /** Starts the application; arguments are Spring Boot's ({@code --server.port=9090}, {@code --eventkit.*}). */
+  /** Starts the application; arguments are Spring Boot's (--server.port=9090, --eventkit.*). */
   public static void main(String[] args) {
     application().run(args);
   }
 
-  /** The application, reading {@code eventkit-spring.yml} (so the other examples' class path gets no Spring files). */
+  /** The application, reading eventkit-spring.yml (an application of your own reads application.yml). */
   public static SpringApplication application() {
     SpringApplication app = new SpringApplication(SpringCollectorApplication.class);
-    app.setDefaultProperties(java.util.Map.of("spring.config.name", "eventkit-spring"));
+    app.setDefaultProperties(Map.of("spring.config.name", "eventkit-spring"));
     return app;
   }
 }
+// end of snippet

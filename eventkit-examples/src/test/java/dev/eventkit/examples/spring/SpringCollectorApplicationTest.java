@@ -3,6 +3,7 @@ package dev.eventkit.examples.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.segment.analytics.Analytics;
 import com.segment.analytics.messages.TrackMessage;
 import com.snowplowanalytics.snowplow.tracker.Tracker;
@@ -19,12 +20,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,19 +87,27 @@ class SpringCollectorApplicationTest {
 
   @Test
   void theReadmesCurlIsAcceptedAndTheEventReachesTheSinkAndTheNdjsonFile() throws Exception {
-    // curl -i -X POST localhost:8080/eventkit/collect -H 'Content-Type: application/json' -d '{...}'
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/collect"))
+    // The request, status and body of the README's curl, sent to this port instead of 8080.
+    String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+    Matcher curl = Pattern.compile("<!-- snippet: embedding-spring-curl -->\\s*```sh\\ncurl -i -X POST "
+        + "localhost:8080(\\S+) -H 'Content-Type: application/json' \\\\\\n\\s*-d '([^']+)'\\n"
+        + "# HTTP/1.1 (\\d+)[^\\n]*\\n# (\\{[^\\n]*})\\n```").matcher(readme);
+    assertThat(curl.find()).as("the README's curl for the Spring application").isTrue();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + curl.group(1)))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"type\":\"track\",\"event\":\"Signed Up\",\"userId\":\"u1\",\"messageId\":\"curl-1\","
-                + "\"properties\":{\"plan\":\"pro\"}}"))
+        .POST(HttpRequest.BodyPublishers.ofString(curl.group(2)))
         .build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).isEqualTo(202);
-    Envelope e = sink.await(list -> list.stream().anyMatch(x -> x.id().equals("curl-1")), Duration.ofSeconds(10))
-        .stream().filter(x -> x.id().equals("curl-1")).findFirst().orElseThrow();
+    assertThat(r.statusCode()).isEqualTo(Integer.parseInt(curl.group(3))).isEqualTo(202);
+    assertThat(r.body()).isEqualTo(curl.group(4));
+    String event = new ObjectMapper().readTree(curl.group(2)).get("event").asText();
+    Envelope e = sink.await(list -> list.stream().anyMatch(x -> isEvent(x, event)), Duration.ofSeconds(10))
+        .stream().filter(x -> isEvent(x, event)).findFirst().orElseThrow();
     assertThat(e.protocol()).isEqualTo("segment");
-    assertThat(e.payload().at("/properties/plan").asText()).isEqualTo("pro");
-    await().atMost(Duration.ofSeconds(10)).until(() -> ndjson().contains("\"curl-1\""));
+    await().atMost(Duration.ofSeconds(10)).until(() -> ndjson().contains("\"" + e.id() + "\""));
+  }
+
+  private static boolean isEvent(Envelope e, String name) {
+    return name.equals(e.payload().path("event").asText());
   }
 
   @Test

@@ -190,7 +190,9 @@ public final class GcsSink implements Sink {
     try {
       lane.execute(() -> {
         flushHeld();
-        done.complete(null);
+        // Completed off the lane: what follows a flush may wait for the lane (shutdown() closes, and close() waits
+        // for a last flush on the lane), which would deadlock on the lane's own thread.
+        done.completeAsync(() -> null);
       });
     } catch (RejectedExecutionException e) {
       done.complete(null);

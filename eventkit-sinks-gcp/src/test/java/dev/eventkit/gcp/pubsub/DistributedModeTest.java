@@ -11,16 +11,15 @@ import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.TableId;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.SqliteRingBuffer;
-import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.gcp.bigquery.EnvelopeRow;
 import dev.eventkit.gcp.firestore.FirestoreTesting;
 import dev.eventkit.gcp.testing.TestServers;
 import dev.eventkit.http.Collector;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.testing.LocalServer;
+import dev.eventkit.testing.NdjsonFiles;
+import dev.eventkit.testing.WorkerProcess;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,7 +84,7 @@ class DistributedModeTest {
     List<LocalServer> servers = new ArrayList<>();
     try {
       for (int w = 0; w < 2; w++) {
-        workers.add(WorkerProcess.start(List.of("project=" + project,
+        workers.add(WorkerProcess.start(WorkerMain.class, List.of("project=" + project,
             "pubsub=" + TestServers.get("PUBSUB_EMULATOR_HOST"),
             "firestore=" + TestServers.get("FIRESTORE_EMULATOR_HOST"),
             "topic=" + topic, "subscription=" + subscription, "prefix=" + prefix,
@@ -130,11 +128,11 @@ class DistributedModeTest {
       // The kill comes after 150 deliveries, or after 60 s with whatever worker 0 has delivered by then.
       try {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-            .until(() -> fileIds(dir.resolve("files-0")).size() >= 150);
+            .until(() -> NdjsonFiles.completeLineIds(dir.resolve("files-0")).size() >= 150);
       } catch (ConditionTimeoutException fewerThan150) {
         LOG.info("worker 0 delivered fewer than 150 events within 60 s; killing it now");
       }
-      int beforeKill = fileIds(dir.resolve("files-0")).size();
+      int beforeKill = NdjsonFiles.completeLineIds(dir.resolve("files-0")).size();
       assertThat(beforeKill).as("worker 0 delivered before it was killed").isPositive();
       workers.get(0).kill();
       assertThat(workers.get(0).isAlive()).isFalse();
@@ -166,8 +164,8 @@ class DistributedModeTest {
       List<String> lines = new ArrayList<>();
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
         lines.clear();
-        lines.addAll(fileIds(dir.resolve("files-0")));
-        lines.addAll(fileIds(dir.resolve("files-1")));
+        lines.addAll(NdjsonFiles.completeLineIds(dir.resolve("files-0")));
+        lines.addAll(NdjsonFiles.completeLineIds(dir.resolve("files-1")));
         assertThat(new HashSet<>(lines)).isEqualTo(all);
       });
       Set<String> inFiles = new HashSet<>(lines);
@@ -234,28 +232,5 @@ class DistributedModeTest {
     } catch (Exception e) {
       LOG.error("sender failed", e);
     }
-  }
-
-  /** Ids in a file sink's directory, one per complete line (a line cut by the kill is skipped). */
-  private static List<String> fileIds(Path dir) throws Exception {
-    List<String> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return out;
-    }
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().endsWith(".ndjson")).sorted().toList();
-    }
-    for (Path f : files) {
-      String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
-      int end = text.lastIndexOf('\n');
-      if (end < 0) {
-        continue;
-      }
-      for (String line : text.substring(0, end).split("\n")) {
-        out.add(EnvelopeCodec.decode(line.getBytes(StandardCharsets.UTF_8)).id());
-      }
-    }
-    return out;
   }
 }

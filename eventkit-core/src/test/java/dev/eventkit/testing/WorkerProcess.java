@@ -1,17 +1,28 @@
-package dev.eventkit.gcp.pubsub;
+package dev.eventkit.testing;
 
+import dev.eventkit.Pipeline;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@link WorkerMain} in a JVM of its own, so that a test can kill it with SIGKILL. */
-final class WorkerProcess implements AutoCloseable {
+/**
+ * A pipeline host in a JVM of its own, so that a test can SIGKILL it, with both sides of its protocol: the test
+ * starts a main class on its own class path ({@link #start}); that main reads its {@code key=value} arguments
+ * ({@link #arguments}) and hands its started pipeline to {@link #serve}, which says when it is ready and closes the
+ * pipeline gracefully when its stdin ends. Used by the distributed-mode tests of the queue modules.
+ */
+public final class WorkerProcess implements AutoCloseable {
+
+  private static final String READY = "worker ready";
+  private static final String CLOSED = "worker closed";
 
   private final Process process;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -24,9 +35,9 @@ final class WorkerProcess implements AutoCloseable {
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
-          if (line.contains("worker ready")) {
+          if (line.contains(READY)) {
             ready.complete(null);
-          } else if (line.contains("worker closed")) {
+          } else if (line.contains(CLOSED)) {
             closedCleanly.complete(null);
           }
         }
@@ -39,31 +50,33 @@ final class WorkerProcess implements AutoCloseable {
     reader.start();
   }
 
-  static WorkerProcess start(List<String> args, Path logFile) throws IOException {
+  /** Starts {@code main} with {@code args} in a new JVM on this test's class path; its stderr goes to the log. */
+  public static WorkerProcess start(Class<?> main, List<String> args, Path logFile) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        WorkerMain.class.getName()));
+        main.getName()));
     command.addAll(args);
     return new WorkerProcess(new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start());
   }
 
-  void awaitReady() throws Exception {
+  /** Waits until the worker's pipeline runs. */
+  public void awaitReady() throws Exception {
     ready.get(90, TimeUnit.SECONDS);
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  /** SIGKILL: no shutdown hook, no acknowledgement, no nack, no flush. */
-  void kill() throws InterruptedException {
+  /** SIGKILL: no shutdown hook; nothing in flight is acknowledged, committed or flushed. */
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
   /** Graceful: closing stdin makes the worker close its pipeline; true when it said so and exited 0. */
-  boolean closeGracefully() throws Exception {
+  public boolean closeGracefully() throws Exception {
     process.getOutputStream().close();
     boolean exited = process.waitFor(60, TimeUnit.SECONDS);
     return exited && process.exitValue() == 0 && closedCleanly.isDone();
@@ -79,5 +92,30 @@ final class WorkerProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** The worker side: its {@code key=value} arguments as a map. */
+  public static Map<String, String> arguments(String[] args) {
+    Map<String, String> out = new HashMap<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      out.put(a.substring(0, eq), a.substring(eq + 1));
+    }
+    return out;
+  }
+
+  /**
+   * The worker side: says the started {@code pipeline} is ready, runs until the test closes stdin (or kills the
+   * process), then closes the pipeline and says so.
+   */
+  public static void serve(Pipeline pipeline) throws IOException {
+    System.out.println(READY);
+    System.out.flush();
+    while (System.in.read() != -1) {
+      // runs until the parent closes stdin (graceful) or kills the process
+    }
+    pipeline.close();
+    System.out.println(CLOSED);
+    System.out.flush();
   }
 }
