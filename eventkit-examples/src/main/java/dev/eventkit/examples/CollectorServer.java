@@ -198,10 +198,15 @@ public final class CollectorServer implements AutoCloseable {
         LOG.warn("the test page has no Snowplow tracker: this build could not bundle it (run "
             + "eventkit-examples/src/main/tracker/install.sh, then build again)");
       }
+      if (tools.testPage() == ToolsConfig.TestPage.ANY) {
+        LOG.warn("the test page is served to every client (EVENTKIT_TEST_PAGE=any): anyone who reaches the port "
+            + "sees the latest events");
+      }
       builder.endpoint(new TestPageEndpoint(recent != null ? recent : recentEnvelopes(tools),
           tools.testPage() == ToolsConfig.TestPage.ANY));
     }
     if (tools.debugEcho()) {
+      LOG.warn("echo routes are on under {} (EVENTKIT_DEBUG_ECHO=on): for development only", ToolsConfig.ECHO_PREFIX);
       builder.echo(ToolsConfig.ECHO_PREFIX);
     }
     return builder;
