@@ -37,6 +37,7 @@ public record ToolsConfig(TestPage testPage, boolean apiDocs, boolean debugEcho)
     return new ToolsConfig(TestPage.LOCAL, true, false);
   }
 
+  /** Reads {@code EVENTKIT_TEST_PAGE}, {@code EVENTKIT_API_DOCS} and {@code EVENTKIT_DEBUG_ECHO}; see the class. */
   public static ToolsConfig fromEnvironment(Map<String, String> env) {
     String page = value(env, "EVENTKIT_TEST_PAGE", "on");
     TestPage testPage;
