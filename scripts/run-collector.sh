@@ -3,5 +3,7 @@
 # Settings come from EVENTKIT_* environment variables; see README.md.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# The test page's Snowplow tracker (npm); without it the page still loads and says what is missing.
+bash "$root/eventkit-examples/src/main/tracker/install.sh" || echo "warning: the test page will have no tracker" >&2
 mvn -q -B -ntp -f "$root/pom.xml" -pl eventkit-examples -am package -DskipTests
 exec java ${EVENTKIT_JAVA_OPTS:-} -jar "$root/eventkit-examples/target/eventkit-collector.jar"

@@ -9,6 +9,10 @@ bash scripts/test-servers/install.sh
 # Chromium cannot be installed).
 bash eventkit-examples/src/test/browser/install.sh >/dev/null \
   || echo "warning: the browser tests' install failed; SegmentBrowserTest will report why" >&2
+# The Snowplow browser tracker that the example collector's test page serves, bundled into the jar by the build;
+# without it the page says so and TestPageBrowserTest fails.
+bash eventkit-examples/src/main/tracker/install.sh \
+  || echo "warning: the test page's tracker could not be installed; TestPageBrowserTest will fail" >&2
 # PostgreSQL's server binaries for the JDBC sink's tests, which run initdb and pg_ctl themselves on a loopback port.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq

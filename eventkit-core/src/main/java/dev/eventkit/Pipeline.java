@@ -119,7 +119,23 @@ public final class Pipeline implements AutoCloseable {
     });
   }
 
+  /**
+   * What {@link #collect} would append for {@code batch} — each envelope through the interceptors and the
+   * validator — without appending anything and without counting anything in the metrics. Events an interceptor
+   * drops are missing from the result. For debugging tools (a collector's echo routes); interceptors run as they
+   * would for {@code collect}, so one with side effects of its own has them here too. Works whether or not the
+   * pipeline is accepting. Thread-safe; never throws for a failing interceptor or validator (handled as in
+   * {@code collect}).
+   */
+  public List<Envelope> preview(List<Envelope> batch) {
+    return validate(intercept(batch, false));
+  }
+
   private List<Envelope> intercept(List<Envelope> batch) {
+    return intercept(batch, true);
+  }
+
+  private List<Envelope> intercept(List<Envelope> batch, boolean count) {
     if (interceptors.isEmpty()) {
       return batch;
     }
@@ -133,11 +149,15 @@ public final class Pipeline implements AutoCloseable {
         } catch (Throwable t) {
           LOG.warn("interceptor {} threw {}; the event goes on unchanged", interceptor.getClass().getName(),
               t.getClass().getName());
-          metrics.interceptorFailed(1);
+          if (count) {
+            metrics.interceptorFailed(1);
+          }
           continue;
         }
         if (next == null) {
-          metrics.dropped(current.stream(), 1);
+          if (count) {
+            metrics.dropped(current.stream(), 1);
+          }
           current = null;
           break;
         }

@@ -1,5 +1,8 @@
 package dev.eventkit.http;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.eventkit.Pipeline;
 import dev.eventkit.buffer.BatchTooLargeException;
 import dev.eventkit.buffer.BufferFullException;
@@ -14,10 +17,12 @@ import dev.eventkit.http.security.HeaderPolicy;
 import dev.eventkit.http.security.IpAnonymizer;
 import dev.eventkit.http.security.RateLimits;
 import dev.eventkit.http.security.WriteKeys;
+import dev.eventkit.internal.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -83,10 +88,16 @@ public final class Collector {
   private final HeaderPolicy headerPolicy;
   private final AccessLog accessLog;
   private final List<Bound> routes;
+  /** The echo routes' prefix, or null. */
+  private final String echoPrefix;
   private final Map<String, HealthCheck> healthChecks;
 
-  /** A route with what serves it: an input or an endpoint (exactly one is set). */
-  private record Bound(Route route, Input input, Endpoint endpoint) {}
+  /**
+   * A route with what serves it: an input or an endpoint (exactly one is set). An echo route is an input's route
+   * under the echo prefix ({@code echoed} is the input's own route, which the input sees): read like the input's
+   * own, answered with the envelopes, never appended.
+   */
+  private record Bound(Route route, Input input, Endpoint endpoint, Route echoed) {}
 
   private record Match(Bound bound, Map<String, String> params) {}
 
@@ -115,17 +126,21 @@ public final class Collector {
     this.headerPolicy = b.headerPolicy;
     this.accessLog = b.accessLog;
     this.healthChecks = Map.copyOf(b.healthChecks);
+    this.echoPrefix = b.echoPrefix;
     List<Bound> all = new ArrayList<>();
     for (Input input : b.inputs) {
       for (Route r : input.routes()) {
-        all.add(new Bound(r, input, null));
+        all.add(new Bound(r, input, null, null));
+        if (b.echoPrefix != null) {
+          all.add(new Bound(new Route(r.method(), b.echoPrefix + r.template(), r.mediaTypes()), input, null, r));
+        }
       }
     }
     List<Endpoint> endpoints = new ArrayList<>(b.endpoints);
     endpoints.add(new HealthEndpoint(b.healthPath, pipeline, healthChecks));
     for (Endpoint endpoint : endpoints) {
       for (Route r : endpoint.routes()) {
-        all.add(new Bound(r, null, endpoint));
+        all.add(new Bound(r, null, endpoint, null));
       }
     }
     all.sort(Comparator.comparingInt((Bound x) -> x.route.specificity()).reversed());
@@ -135,6 +150,18 @@ public final class Collector {
   /** A builder for a collector in front of {@code pipeline}; add at least one input. */
   public static Builder builder(Pipeline pipeline) {
     return new Builder(pipeline);
+  }
+
+  /**
+   * Every route this collector serves, most specific first: the inputs' routes, their echo routes when
+   * {@link Builder#echo echo} is on, the endpoints' routes and health. A {@code GET} route also answers
+   * {@code HEAD} when an endpoint serves it, and every path answers {@code OPTIONS}. Read-only; for documentation
+   * and tests that compare what is served with what is documented.
+   */
+  public List<Route> routes() {
+    List<Route> out = new ArrayList<>(routes.size());
+    routes.forEach(b -> out.add(b.route));
+    return List.copyOf(out);
   }
 
   /** The largest request body accepted; hosts should stop reading after this many bytes plus one. */
@@ -424,6 +451,13 @@ public final class Collector {
     }
     String rawAgent = request.header("User-Agent");
     request = forInput(request);
+    if (match.bound.echoed != null) {
+      // The input reads the request as if it had come to its own route.
+      route = match.bound.echoed;
+      request = HttpRequest.builder(request.method(), echoPrefix == null ? request.path()
+          : canonicalPath(request.path()).substring(echoPrefix.length())).rawQuery(request.rawQuery())
+          .headers(request.headers()).remoteAddress(request.remoteAddress()).body(request.body()).build();
+    }
     // Header values kept in envelopes are bounded so that no header can push an event past the size cap; what was
     // cut is named in the events' attributes.
     List<String> cut = new ArrayList<>(2);
@@ -447,6 +481,9 @@ public final class Collector {
     if (denied != null) {
       return done(denied);
     }
+    if (match.bound.echoed != null) {
+      return done(echo(input, intake, context));
+    }
     countRejections(intake);
     if (intake.envelopes().isEmpty()) {
       return done(input.respond(intake, context));
@@ -454,6 +491,32 @@ public final class Collector {
     int appended = intake.envelopes().size();
     return pipeline.collect(intake.envelopes()).thenRun(() -> x.events = appended).handle((v, error) -> error == null
         ? input.respond(intake, context) : appendFailed(error, intake.envelopes()));
+  }
+
+  /**
+   * The answer of an echo route: the envelopes the request would append — intercepted, validated — without
+   * appending them, with what the input's own route would have answered. A request the input refuses outright gets
+   * the input's own refusal. At most {@link ItemRejection#MAX_LISTED} envelopes are listed ({@code count} is the
+   * total), so the answer stays within a small multiple of the body limit.
+   */
+  private HttpResponse echo(Input input, Intake intake, RequestContext context) {
+    HttpResponse wouldAnswer = input.respond(intake, context);
+    if (intake.envelopes().isEmpty() && intake.rejection() != null) {
+      return wouldAnswer;
+    }
+    List<Envelope> previewed = pipeline.preview(intake.envelopes());
+    ObjectNode out = Json.object()
+        .put("status", "echo").put("stored", false).put("wouldAnswer", wouldAnswer.status())
+        .put("count", previewed.size());
+    ArrayNode listed = out.putArray("envelopes");
+    for (Envelope e : previewed.subList(0, Math.min(previewed.size(), ItemRejection.MAX_LISTED))) {
+      listed.addRawValue(new RawValue(new String(EnvelopeCodec.encode(e), StandardCharsets.UTF_8)));
+    }
+    if (!intake.rejected().isEmpty()) {
+      out.put("rejectedCount", intake.rejected().size());
+      out.set("rejected", ItemRejection.listJson(intake.rejected()));
+    }
+    return HttpResponse.json(200, out);
   }
 
   /** How many non-empty {@code name[=value]} pairs a raw query holds, without decoding it. */
@@ -635,6 +698,7 @@ public final class Collector {
     private final Map<String, HealthCheck> healthChecks = new java.util.LinkedHashMap<>();
     private final List<Input> inputs = new ArrayList<>();
     private final List<Endpoint> endpoints = new ArrayList<>();
+    private String echoPrefix;
 
     private Builder(Pipeline pipeline) {
       this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
@@ -649,6 +713,26 @@ public final class Collector {
     /** Adds routes that take no events (schema listings, metrics, documentation). */
     public Builder endpoint(Endpoint endpoint) {
       endpoints.add(Objects.requireNonNull(endpoint, "endpoint"));
+      return this;
+    }
+
+    /**
+     * Serves every input's routes a second time under {@code prefix} (e.g. {@code /debug/echo}: {@code GET /i} is
+     * also {@code GET /debug/echo/i}) as echo routes, for tracker developers: a request there is read exactly as on
+     * the input's own route — the same protections, body limits, decoding, header policy and address rules — and
+     * its envelopes go through the pipeline's interceptors and validator, but nothing is appended to the log. The
+     * answer is {@code 200 {"status":"echo","stored":false,"wouldAnswer":<the input's status>,"count":n,
+     * "envelopes":[…]}} with each envelope as the log would store it (plus {@code rejectedCount} and
+     * {@code rejected} for refused items of a batch); a request the input refuses is answered as the input answers
+     * it. Off (null) by default: the answer repeats what the client sent, client address included.
+     *
+     * @throws IllegalArgumentException when {@code prefix} does not start with '/' or is '/' alone
+     */
+    public Builder echo(String prefix) {
+      if (prefix != null && (!prefix.startsWith("/") || prefix.replace("/", "").isEmpty())) {
+        throw new IllegalArgumentException("the echo prefix must start with '/' and name a path, e.g. /debug/echo");
+      }
+      this.echoPrefix = prefix == null ? null : prefix.replaceAll("/+$", "");
       return this;
     }
 

@@ -78,11 +78,20 @@ public final class CollectorServer implements AutoCloseable {
     this.loader = loader;
   }
 
-  /** Builds the pipeline from the configuration, starts it, and starts serving. */
+  /** Builds the pipeline from the configuration, starts it, and starts serving, with the default tools. */
   public static CollectorServer start(CollectorConfig config) throws IOException {
+    return start(config, ToolsConfig.defaults());
+  }
+
+  /**
+   * Builds the pipeline from the configuration, starts it, and starts serving, with the test page, API
+   * documentation and echo routes as {@code tools} says.
+   */
+  public static CollectorServer start(CollectorConfig config, ToolsConfig tools) throws IOException {
     SchemaRegistry registry = registry(config);
-    Pipeline pipeline = pipeline(config, registry).start();
-    Collector collector = collector(config, pipeline, registry);
+    RecentEnvelopes recent = recentEnvelopes(tools);
+    Pipeline pipeline = pipeline(config, registry, recent).start();
+    Collector collector = collector(config, pipeline, registry, tools, recent);
     exposureWarnings(config).forEach(w -> LOG.warn("{}", w));
     NettyHost netty = null;
     HttpServer server = null;
@@ -151,6 +160,15 @@ public final class CollectorServer implements AutoCloseable {
    * schema pages, and the schema registry's health under {@code /health}.
    */
   static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry) {
+    return collector(config, pipeline, registry, ToolsConfig.defaults(), null);
+  }
+
+  /**
+   * The example's collector with the tools {@code tools} turns on; {@code recent} feeds the test page (null: the
+   * page shows nothing arriving).
+   */
+  static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry, ToolsConfig tools,
+      RecentEnvelopes recent) {
     PixelInput.Builder pixels = PixelInput.builder();
     config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
     Collector.Builder builder = Collector.builder(pipeline)
@@ -163,7 +181,40 @@ public final class CollectorServer implements AutoCloseable {
         .endpoint(SchemasEndpoint.create(registry))
         .maxBodyBytes(config.maxBodyBytes())
         .healthCheck("schemas", registry.healthCheck());
+    withTools(builder, tools, recent);
     return config.security().apply(builder).build();
+  }
+
+  /**
+   * The routes for people and tools rather than trackers, each only when {@code tools} turns it on: the OpenAPI
+   * document and Swagger UI, the test page (with {@code recent}, the envelopes it shows), the echo routes.
+   */
+  static Collector.Builder withTools(Collector.Builder builder, ToolsConfig tools, RecentEnvelopes recent) {
+    if (tools.apiDocs()) {
+      builder.endpoint(ApiDocsEndpoint.create(tools));
+    }
+    if (tools.testPage() != ToolsConfig.TestPage.OFF) {
+      if (!TestPageEndpoint.trackerBundled()) {
+        LOG.warn("the test page has no Snowplow tracker: this build could not bundle it (run "
+            + "eventkit-examples/src/main/tracker/install.sh, then build again)");
+      }
+      if (tools.testPage() == ToolsConfig.TestPage.ANY) {
+        LOG.warn("the test page is served to every client (EVENTKIT_TEST_PAGE=any): anyone who reaches the port "
+            + "sees the latest events");
+      }
+      builder.endpoint(new TestPageEndpoint(recent != null ? recent : recentEnvelopes(tools),
+          tools.testPage() == ToolsConfig.TestPage.ANY));
+    }
+    if (tools.debugEcho()) {
+      LOG.warn("echo routes are on under {} (EVENTKIT_DEBUG_ECHO=on): for development only", ToolsConfig.ECHO_PREFIX);
+      builder.echo(ToolsConfig.ECHO_PREFIX);
+    }
+    return builder;
+  }
+
+  /** What the test page shows: the latest envelopes delivered, or null (nothing recorded) when it is off. */
+  static RecentEnvelopes recentEnvelopes(ToolsConfig tools) {
+    return tools.testPage() == ToolsConfig.TestPage.OFF ? null : new RecentEnvelopes(200, java.time.Clock.systemUTC());
   }
 
   /**
@@ -199,6 +250,11 @@ public final class CollectorServer implements AutoCloseable {
    * dead-lettered events.
    */
   static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry) {
+    return pipeline(config, registry, null);
+  }
+
+  /** The example's pipeline; with {@code recent} (may be null) recording what the sinks deliver. */
+  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry, RecentEnvelopes recent) {
     SqliteRingBuffer log = SqliteRingBuffer.builder(config.dataDirectory().resolve("wal.db"))
         .durability(config.durabilityFull() ? Durability.FULL : Durability.NORMAL)
         .retention(RetentionPolicy.builder()
@@ -213,9 +269,11 @@ public final class CollectorServer implements AutoCloseable {
         .queue(queue(config))
         .validator(SchemaValidator.create(registry));
     if (config.gcp().deliversHere()) {
-      builder.sink(eventStore(config))
-          .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")
-              .prefix("invalid").build())
+      Sink events = eventStore(config);
+      Sink invalid = FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid").prefix("invalid")
+          .build();
+      builder.sink(recent == null ? events : recent.tap(events))
+          .invalidSink(recent == null ? invalid : recent.tap(invalid))
           .deadLetterSink(FileSink.builder(config.dataDirectory().resolve("dead-letter")).name("dead-letter")
               .prefix("dead-letter").build());
     }
@@ -328,14 +386,16 @@ public final class CollectorServer implements AutoCloseable {
 
   public static void main(String[] args) throws IOException {
     CollectorConfig config;
+    ToolsConfig tools;
     try {
       config = CollectorConfig.fromEnvironment(Map.copyOf(System.getenv()));
+      tools = ToolsConfig.fromEnvironment(Map.copyOf(System.getenv()));
     } catch (IllegalArgumentException e) {
       System.err.println("eventkit: " + e.getMessage());
       System.exit(2);
       return;
     }
-    CollectorServer server = start(config);
+    CollectorServer server = start(config, tools);
     // Prints the bound port on stdout so that scripts and tests starting it with EVENTKIT_PORT=0 can find it.
     System.out.println("eventkit collector listening on port " + server.port());
     System.out.flush();

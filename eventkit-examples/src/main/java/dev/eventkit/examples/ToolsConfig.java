@@ -1,0 +1,72 @@
+package dev.eventkit.examples;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The example collector's pages and routes for people and tools rather than trackers, each on or off, read from
+ * {@code EVENTKIT_*} environment variables. Immutable; {@link #fromEnvironment} throws
+ * {@link IllegalArgumentException} naming the variable that holds a bad value.
+ *
+ * @param testPage {@code EVENTKIT_TEST_PAGE}: the test page at {@code /} with the Snowplow browser tracker and the
+ *     envelopes arriving live — {@code on} (default: served to loopback clients only; others get 404), {@code any}
+ *     (served to every client: anyone who reaches the port then sees the latest events) or {@code off} (not
+ *     mounted: no route, no record of recent envelopes)
+ * @param apiDocs {@code EVENTKIT_API_DOCS}: the OpenAPI document at {@code /openapi.json} and Swagger UI at
+ *     {@code /docs}, {@code on} (default) or {@code off}
+ * @param debugEcho {@code EVENTKIT_DEBUG_ECHO}: every input route again under {@code /debug/echo}, answering with the
+ *     envelopes a request would produce without storing them; {@code off} (default) or {@code on}
+ */
+public record ToolsConfig(TestPage testPage, boolean apiDocs, boolean debugEcho) {
+
+  /** The prefix of the echo routes when {@link #debugEcho} is on. */
+  public static final String ECHO_PREFIX = "/debug/echo";
+
+  /** Who is served the test page. */
+  public enum TestPage {
+    /** Not mounted. */
+    OFF,
+    /** Loopback clients only. */
+    LOCAL,
+    /** Every client. */
+    ANY
+  }
+
+  /** The defaults: the test page for loopback clients, the API documentation, no echo routes. */
+  public static ToolsConfig defaults() {
+    return new ToolsConfig(TestPage.LOCAL, true, false);
+  }
+
+  /** Reads {@code EVENTKIT_TEST_PAGE}, {@code EVENTKIT_API_DOCS} and {@code EVENTKIT_DEBUG_ECHO}; see the class. */
+  public static ToolsConfig fromEnvironment(Map<String, String> env) {
+    String page = value(env, "EVENTKIT_TEST_PAGE", "on");
+    TestPage testPage;
+    switch (page) {
+      case "on":
+        testPage = TestPage.LOCAL;
+        break;
+      case "any":
+        testPage = TestPage.ANY;
+        break;
+      case "off":
+        testPage = TestPage.OFF;
+        break;
+      default:
+        throw new IllegalArgumentException("EVENTKIT_TEST_PAGE must be on, any or off");
+    }
+    return new ToolsConfig(testPage, onOff(env, "EVENTKIT_API_DOCS", "on"), onOff(env, "EVENTKIT_DEBUG_ECHO", "off"));
+  }
+
+  private static boolean onOff(Map<String, String> env, String name, String fallback) {
+    String v = value(env, name, fallback);
+    if (!v.equals("on") && !v.equals("off")) {
+      throw new IllegalArgumentException(name + " must be on or off");
+    }
+    return v.equals("on");
+  }
+
+  private static String value(Map<String, String> env, String name, String fallback) {
+    String raw = env.get(name);
+    return raw == null || raw.isBlank() ? fallback : raw.trim().toLowerCase(Locale.ROOT);
+  }
+}
