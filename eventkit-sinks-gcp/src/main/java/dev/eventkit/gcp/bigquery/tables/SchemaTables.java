@@ -10,7 +10,6 @@ import com.google.cloud.bigquery.DatasetInfo;
 import com.google.cloud.bigquery.Schema;
 import com.google.cloud.bigquery.StandardTableDefinition;
 import com.google.cloud.bigquery.Table;
-import com.google.cloud.bigquery.TableDefinition;
 import com.google.cloud.bigquery.TableId;
 import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.TimePartitioning;
@@ -295,16 +294,18 @@ public final class SchemaTables {
       known.put(table, current);
       return new Ensured(Outcome.READY, null);
     }
-    TableDefinition definition = t.getDefinition();
-    StandardTableDefinition patched = ((StandardTableDefinition) definition).toBuilder().setSchema(r.schema())
-        .build();
     try {
-      bigQuery.update(t.toBuilder().setDefinition(patched).build());
+      // A patch naming only the schema: partitioning, clustering and the rest stay as they are.
+      bigQuery.update(TableInfo.of(table, StandardTableDefinition.of(r.schema())));
     } catch (BigQueryException x) {
       if (x.getCode() == 400) {
         return refuse(table, key, "BigQuery refused the new columns (" + x.getReason() + ")");
       }
-      throw x;
+      known.remove(table);
+      LOG.warn("typed tables: cannot add columns to {}.{} now (BigQuery {}); its events wait", table.getDataset(),
+          table.getTable(), x.getCode());
+      return new Ensured(Outcome.RETRY, "cannot add columns to table " + table.getTable() + " now: BigQuery "
+          + x.getCode() + (x.getReason() != null ? " " + x.getReason() : ""));
     }
     Table after = bigQuery.getTable(table);
     if (after == null || !SchemaEvolution.covers(schemaOf(after), wanted)) {
