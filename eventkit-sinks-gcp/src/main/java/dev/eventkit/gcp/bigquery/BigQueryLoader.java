@@ -75,6 +75,10 @@ import org.slf4j.LoggerFactory;
  * {@code invalid} (a configuration problem, such as a table whose schema differs), abort the run and leave the
  * manifests for the next one. Load jobs are atomic per job, so a failed job added no rows.
  *
+ * <p><b>Typed tables.</b> With a schema registry ({@link Builder#schemas}) each object is first split by schema
+ * into one object per destination table, which per-table loaders load with a load job per table; see
+ * {@code SchemaSplitLoad} and {@link dev.eventkit.gcp.bigquery.tables.SchemaTables}.
+ *
  * <p>Thread-safe: runs are serialised. {@link #runOnce()} may be called directly (from a cron job, a test);
  * {@link #start()} runs it every {@code interval} on a daemon thread.
  */

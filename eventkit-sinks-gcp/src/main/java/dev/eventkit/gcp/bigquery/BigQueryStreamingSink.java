@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * write); throttling, timeouts, UNAVAILABLE, server and network errors are retryable with the service's delay hint;
  * see {@code BigQueryFailures}.
  *
+ * <p>With a schema registry ({@link Builder#schemas}) valid events go to a table per schema, typed from it, and
+ * the others to the raw table ({@code SchemaSplitWriter}, {@link dev.eventkit.gcp.bigquery.tables.SchemaTables}).
+ *
  * <p>Thread-safe. Writes run on the sink's own threads ({@code parallelism} of them; one for
  * {@link WriteMode#COMMITTED_STREAM}, whose appends are serial). Never logs payloads or event ids.
  */

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ public final class SchemaTables {
   private final Map<TableId, Schema> known = new ConcurrentHashMap<>();
   private final Map<String, Refusal> refusals = new ConcurrentHashMap<>();
   private final Map<TableId, Object> locks = new ConcurrentHashMap<>();
+  /** Table, schema URI and context columns known to fit: the per-event fast path. */
+  private final Set<String> ready = ConcurrentHashMap.newKeySet();
   private volatile boolean datasetReady;
 
   private record Mapping(MappedSchema schema, String problem) {}
@@ -135,8 +138,15 @@ public final class SchemaTables {
     Map<String, MappedSchema> contexts = contexts(e, table);
     try {
       ObjectNode row = TypedRows.row(e, m.schema, contexts);
+      String readyKey = table + "|" + uri + "|" + contexts.keySet();
+      if (ready.contains(readyKey)) {
+        return Route.typed(table, row);
+      }
       Ensured ensured = ensure(table, TableNames.family(uri).orElseThrow(),
           TypedRows.tableSchema(m.schema, contexts));
+      if (ensured.outcome == Outcome.READY) {
+        ready.add(readyKey);
+      }
       if (ensured.outcome == Outcome.REFUSED && !contexts.isEmpty()) {
         // Maybe only the context columns could not be added: try with the event's own columns.
         for (String column : contexts.keySet()) {
@@ -166,6 +176,7 @@ public final class SchemaTables {
   /** Forgets what is known of a table, so that the next event checks (and re-creates) it. */
   public void invalidate(TableId table) {
     known.remove(table);
+    ready.removeIf(k -> k.startsWith(table + "|"));
   }
 
   /** The table's schema as last seen or set by this manager; null when unknown. */
@@ -261,7 +272,7 @@ public final class SchemaTables {
       try {
         return ensureLocked(table, family, wanted, key);
       } catch (BigQueryException x) {
-        known.remove(table);
+        invalidate(table);
         return new Ensured(Outcome.RETRY, "BigQuery: " + x.getCode()
             + (x.getReason() != null ? " " + x.getReason() : ""));
       }
@@ -301,7 +312,7 @@ public final class SchemaTables {
       if (x.getCode() == 400) {
         return refuse(table, key, "BigQuery refused the new columns (" + x.getReason() + ")");
       }
-      known.remove(table);
+      invalidate(table);
       LOG.warn("typed tables: cannot add columns to {}.{} now (BigQuery {}); its events wait", table.getDataset(),
           table.getTable(), x.getCode());
       return new Ensured(Outcome.RETRY, "cannot add columns to table " + table.getTable() + " now: BigQuery "
