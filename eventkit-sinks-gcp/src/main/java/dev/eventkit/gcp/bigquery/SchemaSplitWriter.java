@@ -10,6 +10,7 @@ import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.WriteResult;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ final class SchemaSplitWriter implements RowWriter {
         group.getValue().forEach(i -> failures.put(i, Failure.retryable("table " + table.getTable() + " changed")));
         continue;
       }
-      Map<Envelope, ObjectNode> byEvent = new java.util.IdentityHashMap<>();
+      Map<Envelope, ObjectNode> byEvent = new IdentityHashMap<>();
       group.getValue().forEach(i -> byEvent.put(batch.get(i), rows.get(i)));
       Function<List<Envelope>, WriteResult> write = events -> {
         List<ObjectNode> groupRows = new ArrayList<>(events.size());

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,7 +78,7 @@ final class TypedTableWriter implements AutoCloseable {
       return WriteResult.failed(failure(e));
     }
     try {
-      Map<Envelope, ObjectNode> byEvent = new java.util.IdentityHashMap<>();
+      Map<Envelope, ObjectNode> byEvent = new IdentityHashMap<>();
       for (int i = 0; i < batch.size(); i++) {
         byEvent.put(batch.get(i), rows.get(i));
       }

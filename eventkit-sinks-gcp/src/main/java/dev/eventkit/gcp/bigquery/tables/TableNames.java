@@ -39,12 +39,6 @@ public final class TableNames {
     return Optional.of(snake(m.group(1)) + "_" + snake(m.group(2)) + "_" + Integer.parseInt(m.group(4)));
   }
 
-  /** The model (first version number) of an Iglu URI, or -1. */
-  public static int model(SchemaUri uri) {
-    Matcher m = IGLU.matcher(uri.toString());
-    return m.matches() ? Integer.parseInt(m.group(4)) : -1;
-  }
-
   /** The schema family a table holds, {@code iglu:vendor/name/jsonschema/MODEL-*-*}, or empty. */
   public static Optional<String> family(SchemaUri uri) {
     Matcher m = IGLU.matcher(uri.toString());

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -150,7 +151,7 @@ public final class TypedRows {
     row.put(RECEIVED_AT, timestamp(e.receivedAt()));
     putIfPresent(row, CLIENT_IP, e.clientIp());
     putIfPresent(row, USER_AGENT, e.userAgent());
-    row.put(VALIDATION_STATUS, e.validation().status().name().toLowerCase(java.util.Locale.ROOT));
+    row.put(VALIDATION_STATUS, e.validation().status().name().toLowerCase(Locale.ROOT));
     row.put(COLLECTOR_NAME, e.collector().name());
     row.put(COLLECTOR_VERSION, e.collector().version());
     if (!e.attributes().isEmpty()) {

@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The JSON Schema → BigQuery mapping, naming, evolution and rows, without a server. */
@@ -105,7 +106,7 @@ class SchemaMappingTest {
     assertThat(field(m, "payload_stream").getType().getStandardType()).isEqualTo(StandardSQLTypeName.STRING);
     assertThat(field(m, "_2fa").getType().getStandardType()).isEqualTo(StandardSQLTypeName.BOOL);
 
-    assertThatThrownBy(() -> SchemaMapping.map("t", schema("com.acme/tags/jsonschema/1-0-0"), java.util.Set.of()))
+    assertThatThrownBy(() -> SchemaMapping.map("t", schema("com.acme/tags/jsonschema/1-0-0"), Set.of()))
         .isInstanceOf(UnmappableException.class);
   }
 
