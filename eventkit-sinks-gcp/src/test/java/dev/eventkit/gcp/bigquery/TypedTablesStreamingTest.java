@@ -194,4 +194,30 @@ class TypedTablesStreamingTest {
     }
     assertThat(rows(bigQuery, checkouts)).containsOnlyKeys("v100", "v100b");
   }
+
+  @ParameterizedTest
+  @EnumSource(value = WriteMode.class, names = {"DEFAULT_STREAM", "INSERT_ALL"})
+  void aContextColumnTheTableLacksDoesNotHoldTheEventUp(WriteMode mode) throws Exception {
+    String prefix = BigQueryStreamingSinkTest.newTable("c") + "_";
+    String dataset = "ds_" + prefix + "ctx";
+    Instant at = Instant.parse("2026-06-03T08:00:00Z");
+    SchemaTables tables = SchemaTables.builder(bigQuery, dataset, registry).project(TestServers.projectId())
+        .tablePrefix(prefix).build();
+    TableId views = TableId.of(TestServers.projectId(), dataset,
+        prefix + "com_snowplowanalytics_snowplow_page_view_1");
+    Envelope bare = pageView("bare", at).toBuilder().contexts(List.of()).build();
+    Envelope withContext = pageView("ctx", at.plusSeconds(1));
+    try (BigQueryStreamingSink sink = BigQueryStreamingSinkTest.sink(dataset, prefix + "raw", mode)
+        .schemaTables(tables).build()) {
+      assertThat(write(sink, List.of(bare)).isSuccess()).isTrue();
+      // The table has no web_page column and the emulator cannot add one: the event is stored without it.
+      WriteResult r = write(sink, List.of(withContext));
+      assertThat(r.isSuccess()).as("%s", r).isTrue();
+    }
+    ObjectNode row = rows(bigQuery, views).get("ctx");
+    assertThat(row.has("contexts_com_snowplowanalytics_snowplow_web_page_1")).isFalse();
+    assertThat(Json.read(row.get(TypedRows.CONTEXTS).asText()).get(0).get("data").get("id").asText())
+        .isEqualTo("8a1b6a3e-0f43-4a2e-9d8e-2f6c1c1e0b01");
+    assertThat(sameJson(payload(row, mapping(registry, withContext.schema())), withContext.payload())).isTrue();
+  }
 }

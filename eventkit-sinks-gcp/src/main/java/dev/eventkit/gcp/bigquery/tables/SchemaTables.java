@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * not cover an event is patched ({@link SchemaEvolution}: new NULLABLE columns, relaxed REQUIRED ones) and read
  * back to check the change took. A change that cannot be applied (a type changed within a model, a patch the
  * service refuses or does not apply) is logged once per table and schema, remembered for
- * {@code refusalMemory}, and the events are routed to the dead letter. Missing context columns that cannot be
- * added only leave those contexts out of the typed columns (they stay in {@code contexts}). A table named like the
+ * {@code refusalMemory}, and the events are routed to the dead letter; a patch failing for now (5xx, network) makes
+ * them wait. Missing context columns that cannot be added, for good or for now, only leave those contexts out of
+ * the typed columns for {@code refusalMemory} (they stay in {@code contexts}): an event does not wait for them. A table named like the
  * schema but holding another family (described otherwise) is not touched: those events go raw.
  *
  * <p>Thread-safe: the known schema of each table is cached; changes to one table are serialised. Call
@@ -147,8 +148,9 @@ public final class SchemaTables {
       if (ensured.outcome == Outcome.READY) {
         ready.add(readyKey);
       }
-      if (ensured.outcome == Outcome.REFUSED && !contexts.isEmpty()) {
-        // Maybe only the context columns could not be added: try with the event's own columns.
+      if (ensured.outcome != Outcome.READY && !contexts.isEmpty()) {
+        // Maybe only the context columns cannot be added (for good or for now): the event need not wait for them,
+        // its contexts stay in the contexts column. The context columns are tried again after refusalMemory.
         for (String column : contexts.keySet()) {
           row.remove(column);
         }
