@@ -207,4 +207,27 @@ class TypedTablesLoaderTest {
     assertThat(rawRows(t)).containsExactlyInAnyOrderElementsOf(events);
     assertThat(bigQuery.getTable(t.table("com_acme_checkout_1"))).isNull();
   }
+
+  @Test
+  void aSplitRepeatedAfterACrashLoadsNothingTwice() throws Exception {
+    Target t = newTarget();
+    List<Envelope> events = new ArrayList<>(List.of(pageView("pv", AT), checkout("co", AT.plusSeconds(1))));
+    events.addAll(rawEvents("raw", AT.plusSeconds(2)));
+    try (GcsSink sink = sink(t)) {
+      write(sink, events);
+    }
+    assertThat(loader(t).build().runOnce().objectsLoaded()).isEqualTo(3);
+    // A crash after the split objects were written (and even loaded) but before the source was marked split.
+    String state = "_eventkit/loads/" + t.dataset + "." + t.raw;
+    List<Blob> routed = objects(t, state + "/routed/");
+    assertThat(routed).hasSize(1);
+    storage.delete(routed.get(0).getBlobId());
+
+    LoadReport again = loader(t).build().runOnce();
+    assertThat(again.jobs()).isZero();
+    assertThat(objects(t, state + "/routed/")).hasSize(1);
+    assertThat(rows(bigQuery, t.table("com_snowplowanalytics_snowplow_page_view_1"))).containsOnlyKeys("pv");
+    assertThat(rows(bigQuery, t.table("com_acme_checkout_1"))).containsOnlyKeys("co");
+    assertThat(rawRows(t)).hasSize(5);
+  }
 }
