@@ -125,7 +125,7 @@ public final class CollectorServer implements AutoCloseable {
     }
     LOG.info("eventkit collector listening on {}:{} ({} host), data in {}", config.host(), port,
         config.httpHost(), config.dataDirectory().toAbsolutePath());
-    BigQueryLoader loader = warehouseLoader(config);
+    BigQueryLoader loader = warehouseLoader(config, registry);
     if (loader != null) {
       loader.start();
     }
@@ -321,8 +321,11 @@ public final class CollectorServer implements AutoCloseable {
     }
   }
 
-  /** The GCS → BigQuery loader, when the gcs store runs with the warehouse on; null otherwise. */
-  static BigQueryLoader warehouseLoader(CollectorConfig config) {
+  /**
+   * The GCS → BigQuery loader, when the gcs store runs with the warehouse on; null otherwise. With
+   * {@code EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA} (default true) it splits events into a typed table per schema.
+   */
+  static BigQueryLoader warehouseLoader(CollectorConfig config, SchemaRegistry registry) {
     GcpConfig gcp = config.gcp();
     if (!gcp.warehouseEnabled() || !gcp.deliversHere()) {
       return null;
@@ -335,6 +338,8 @@ public final class CollectorServer implements AutoCloseable {
     if (gcp.bigqueryEmulator() != null) {
       b.emulatorHost(gcp.bigqueryEmulator());
     }
+    // Typed tables per schema, typed from the same registry that validates.
+    b.schemas(registry).splitBySchema(gcp.warehouseSplitBySchema());
     return b.build();
   }
 

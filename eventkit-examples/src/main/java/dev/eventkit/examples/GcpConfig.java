@@ -27,11 +27,13 @@ import java.util.Map;
  * @param bigqueryEmulator {@code BIGQUERY_EMULATOR_HOST}, or null
  * @param pubsubEmulator {@code PUBSUB_EMULATOR_HOST}, or null
  * @param firestoreEmulator {@code FIRESTORE_EMULATOR_HOST}, or null
+ * @param warehouseSplitBySchema {@code EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA}: the loader splits events into a typed
+ *     table per schema (default true); false loads everything into the raw table
  */
 public record GcpConfig(String eventStore, String queueMode, String pubsubRole, int pubsubWorkers, String pubsubTopic,
     String pubsubSubscription, boolean warehouseEnabled, Duration warehouseInterval, String projectId, String bucket,
     String dataset, String table, String storageEmulator, String bigqueryEmulator, String pubsubEmulator,
-    String firestoreEmulator) {
+    String firestoreEmulator, boolean warehouseSplitBySchema) {
 
   public static GcpConfig fromEnvironment(Map<String, String> env) {
     String store = oneOf(env, "EVENTKIT_EVENT_STORE", "file", "file", "gcs", "firestore");
@@ -60,7 +62,8 @@ public record GcpConfig(String eventStore, String queueMode, String pubsubRole, 
         env.getOrDefault("EVENTKIT_PUBSUB_SUBSCRIPTION", "eventkit-workers"), warehouse,
         Duration.ofSeconds(positive(env, "EVENTKIT_WAREHOUSE_LOADER_INTERVAL", 300)), project, bucket, dataset,
         table, emptyToNull(env.get("STORAGE_EMULATOR_HOST")), emptyToNull(env.get("BIGQUERY_EMULATOR_HOST")),
-        emptyToNull(env.get("PUBSUB_EMULATOR_HOST")), emptyToNull(env.get("FIRESTORE_EMULATOR_HOST")));
+        emptyToNull(env.get("PUBSUB_EMULATOR_HOST")), emptyToNull(env.get("FIRESTORE_EMULATOR_HOST")),
+        Boolean.parseBoolean(env.getOrDefault("EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA", "true").trim()));
   }
 
   /** Whether this host runs sinks at all (a Pub/Sub publisher host only publishes its log). */

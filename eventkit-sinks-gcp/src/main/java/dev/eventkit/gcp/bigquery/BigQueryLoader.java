@@ -20,10 +20,12 @@ import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
+import dev.eventkit.gcp.bigquery.tables.SchemaTables;
 import dev.eventkit.gcp.gcs.GcsFormat;
 import dev.eventkit.gcp.gcs.GcsLayout;
 import dev.eventkit.gcp.gcs.StorageClients;
 import dev.eventkit.internal.json.Json;
+import dev.eventkit.schema.SchemaRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -73,6 +75,10 @@ import org.slf4j.LoggerFactory;
  * {@code invalid} (a configuration problem, such as a table whose schema differs), abort the run and leave the
  * manifests for the next one. Load jobs are atomic per job, so a failed job added no rows.
  *
+ * <p><b>Typed tables.</b> With a schema registry ({@link Builder#schemas}) each object is first split by schema
+ * into one object per destination table, which per-table loaders load with a load job per table; see
+ * {@code SchemaSplitLoad} and {@link dev.eventkit.gcp.bigquery.tables.SchemaTables}.
+ *
  * <p>Thread-safe: runs are serialised. {@link #runOnce()} may be called directly (from a cron job, a test);
  * {@link #start()} runs it every {@code interval} on a daemon thread.
  */
@@ -95,6 +101,9 @@ public final class BigQueryLoader implements AutoCloseable {
   private final Duration jobTimeout;
   private final Duration leaseDuration;
   private final Clock clock;
+  private final String objectFormat;
+  private final boolean ensureEventsTable;
+  private final SchemaSplitLoad split;
   private final String owner = UUID.randomUUID().toString();
   private ScheduledExecutorService schedule;
   private long leaseGeneration;
@@ -114,6 +123,9 @@ public final class BigQueryLoader implements AutoCloseable {
     this.jobTimeout = b.jobTimeout;
     this.leaseDuration = b.jobTimeout.multipliedBy(2).plusMinutes(1);
     this.clock = b.clock;
+    this.objectFormat = b.objectFormat;
+    this.ensureEventsTable = b.ensureEventsTable;
+    this.split = b.splitLoad(this, storage, bigQuery);
   }
 
   /** A builder for a loader of the objects under {@code bucket} into {@code dataset.table}. */
@@ -171,7 +183,12 @@ public final class BigQueryLoader implements AutoCloseable {
       return LoadReport.notRun();
     }
     try {
-      EventsTables.ensure(bigQuery, table, location);
+      if (split != null) {
+        return split.run();
+      }
+      if (ensureEventsTable) {
+        EventsTables.ensure(bigQuery, table, location);
+      }
       Counts counts = new Counts();
       for (Blob manifest : storage.list(bucket, Storage.BlobListOption.prefix(statePrefix + "/jobs/")).iterateAll()) {
         resume(manifest, counts);
@@ -206,7 +223,8 @@ public final class BigQueryLoader implements AutoCloseable {
           candidates.add(b);
         }
       }
-      for (String kind : List.of("/loaded/", "/failed/")) {
+      // "routed": split by schema while splitting was on; its events are loaded from the split objects.
+      for (String kind : List.of("/loaded/", "/failed/", "/routed/")) {
         String markers = statePrefix + kind;
         for (Blob m : storage.list(bucket, Storage.BlobListOption.prefix(markers + day)).iterateAll()) {
           done.add(m.getName().substring(markers.length()));
@@ -220,7 +238,7 @@ public final class BigQueryLoader implements AutoCloseable {
       }
       Map<String, String> metadata = b.getMetadata();
       String format = metadata == null ? null : metadata.get(GcsFormat.METADATA_KEY);
-      if (!EnvelopeRow.FORMAT_NAME.equals(format)) {
+      if (!objectFormat.equals(format)) {
         counts.skipped++;
         continue;
       }
@@ -496,6 +514,11 @@ public final class BigQueryLoader implements AutoCloseable {
     private int maxObjectsPerJob = 1_000;
     private Duration jobTimeout = Duration.ofMinutes(10);
     private Clock clock = Clock.systemUTC();
+    private String objectFormat = EnvelopeRow.FORMAT_NAME;
+    private boolean ensureEventsTable = true;
+    private SchemaRegistry schemas;
+    private SchemaTables schemaTables;
+    private boolean splitBySchema = true;
 
     private Builder(String bucket, String dataset, String table) {
       this.bucket = Objects.requireNonNull(bucket, "bucket");
@@ -584,6 +607,62 @@ public final class BigQueryLoader implements AutoCloseable {
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
+    }
+
+    /**
+     * The registry whose schemas type the per-schema tables: with it, each object is split by schema and loaded
+     * with a load job per table (valid events naming an Iglu schema into that schema's table in the same dataset,
+     * {@code com_acme_checkout_1}; the others into the raw table). See {@link SchemaTables} and the module README.
+     */
+    public Builder schemas(SchemaRegistry registry) {
+      this.schemas = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Like {@link #schemas}, with a configured table manager (table prefix, refusal memory). */
+    public Builder schemaTables(SchemaTables tables) {
+      this.schemaTables = Objects.requireNonNull(tables, "tables");
+      return this;
+    }
+
+    /** Whether objects are split by schema when {@link #schemas} is given (default true). */
+    public Builder splitBySchema(boolean split) {
+      this.splitBySchema = split;
+      return this;
+    }
+
+    /** The {@code eventkit-format} of the objects this loader loads (the split's per-table loaders). */
+    Builder objectFormat(String format) {
+      this.objectFormat = Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    /** Whether the run creates the raw events table when missing (not for typed tables, made by the split). */
+    Builder ensureEventsTable(boolean ensure) {
+      this.ensureEventsTable = ensure;
+      return this;
+    }
+
+    /** The split by schema of a loader built from this builder, or null when it loads objects as they are. */
+    private SchemaSplitLoad splitLoad(BigQueryLoader loader, Storage storage, BigQuery bq) {
+      if ((schemas == null && schemaTables == null) || !splitBySchema) {
+        return null;
+      }
+      TableId raw = loader.table;
+      SchemaTables tables = schemaTables != null ? schemaTables
+          : SchemaTables.builder(bq, dataset, schemas).project(raw.getProject()).location(location).build();
+      return new SchemaSplitLoad(storage, tables, bucket, prefix, loader.statePrefix, raw, lookbackDays, clock,
+          name -> {
+            Builder child = builder(bucket, dataset, name).storage(storage).bigQuery(bq).lookbackDays(lookbackDays)
+                .maxObjectsPerJob(maxObjectsPerJob).jobTimeout(jobTimeout).clock(clock);
+            if (projectId != null) {
+              child.projectId(projectId);
+            }
+            if (location != null) {
+              child.location(location);
+            }
+            return child;
+          });
     }
 
     /** Builds the loader; throws {@link IllegalArgumentException} or {@link IllegalStateException} naming a problem. */

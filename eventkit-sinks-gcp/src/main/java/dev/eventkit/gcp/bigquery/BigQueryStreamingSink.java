@@ -5,6 +5,8 @@ import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.TableId;
 import com.google.cloud.bigquery.storage.v1.TableName;
 import dev.eventkit.event.Envelope;
+import dev.eventkit.gcp.bigquery.tables.SchemaTables;
+import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
@@ -33,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * service refuses individually fail permanently by index (the others are appended once more within the same
  * write); throttling, timeouts, UNAVAILABLE, server and network errors are retryable with the service's delay hint;
  * see {@code BigQueryFailures}.
+ *
+ * <p>With a schema registry ({@link Builder#schemas}) valid events go to a table per schema, typed from it, and
+ * the others to the raw table ({@code SchemaSplitWriter}, {@link dev.eventkit.gcp.bigquery.tables.SchemaTables}).
  *
  * <p>Thread-safe. Writes run on the sink's own threads ({@code parallelism} of them; one for
  * {@link WriteMode#COMMITTED_STREAM}, whose appends are serial). Never logs payloads or event ids.
@@ -149,6 +154,9 @@ public final class BigQueryStreamingSink implements Sink {
     private Duration appendTimeout = Duration.ofSeconds(45);
     private Duration settleTimeout = Duration.ofMinutes(2);
     private Boolean connectionPerAppend;
+    private SchemaRegistry schemas;
+    private SchemaTables schemaTables;
+    private boolean splitBySchema = true;
 
     private Builder(String dataset, String table) {
       this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -231,6 +239,38 @@ public final class BigQueryStreamingSink implements Sink {
       return this;
     }
 
+    /**
+     * The registry whose schemas type the per-schema tables: with it, valid events naming an Iglu schema go to
+     * that schema's table in the same dataset ({@code com_acme_checkout_1}, see {@link SchemaTables}); the others
+     * stay in the raw table. Without it every event goes to the raw table.
+     */
+    public Builder schemas(SchemaRegistry registry) {
+      this.schemas = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Like {@link #schemas}, with a configured table manager (table prefix, project, refusal memory). */
+    public Builder schemaTables(SchemaTables tables) {
+      this.schemaTables = Objects.requireNonNull(tables, "tables");
+      return this;
+    }
+
+    /** Whether events are split into per-schema tables when {@link #schemas} is given (default true). */
+    public Builder splitBySchema(boolean split) {
+      this.splitBySchema = split;
+      return this;
+    }
+
+    /** The raw writer, or a {@link SchemaSplitWriter} around it when events are split by schema. */
+    private RowWriter split(RowWriter raw, BigQuery rest, WriteApi api, String project, boolean emulated) {
+      if ((schemas == null && schemaTables == null) || !splitBySchema) {
+        return raw;
+      }
+      SchemaTables tables = schemaTables != null ? schemaTables
+          : SchemaTables.builder(rest, dataset, schemas).project(project).location(location).build();
+      return new SchemaSplitWriter(raw, new TypedTableWriter(rest, api, appendTimeout, emulated), tables);
+    }
+
     /** Builds the sink; throws {@link IllegalArgumentException} or {@link IllegalStateException} naming a problem. */
     public BigQueryStreamingSink build() {
       if (!ID.matcher(dataset).matches() || !ID.matcher(table).matches()) {
@@ -262,7 +302,8 @@ public final class BigQueryStreamingSink implements Sink {
       TableId tableId = TableId.of(project, dataset, table);
       TableGuard guard = new TableGuard(rest, tableId, location, createTable);
       if (!writeApi) {
-        return new BigQueryStreamingSink(name, mode, tableId, new InsertAllWriter(guard), null, parallelism);
+        return new BigQueryStreamingSink(name, mode, tableId, split(new InsertAllWriter(guard), rest, null, project,
+            false), null, parallelism);
       }
       WriteApi api;
       try {
@@ -275,10 +316,12 @@ public final class BigQueryStreamingSink implements Sink {
       boolean emulated = connectionPerAppend != null ? connectionPerAppend : writeApiEmulatorHost != null;
       if (mode == WriteMode.COMMITTED_STREAM) {
         return new BigQueryStreamingSink(name, mode, tableId,
-            new CommittedStreamWriter(api, guard, tableName, appendTimeout, settleTimeout, emulated), api, 1);
+            split(new CommittedStreamWriter(api, guard, tableName, appendTimeout, settleTimeout, emulated), rest, api,
+                project, emulated), api, 1);
       }
       return new BigQueryStreamingSink(name, mode, tableId,
-          new DefaultStreamWriter(api, guard, tableName, appendTimeout, emulated), api, parallelism);
+          split(new DefaultStreamWriter(api, guard, tableName, appendTimeout, emulated), rest, api, project,
+              emulated), api, parallelism);
     }
   }
 }
