@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link WriteMode#DEFAULT_STREAM}: appends to the table's {@code _default} stream through one shared
  * {@link JsonStreamWriter}. After any failure other than row errors the writer is dropped and the table
- * re-checked, so the next attempt reconnects (and re-creates the table after it vanished). Thread-safe: appends
+ * re-checked, so the next attempt reconnects (and re-creates the table after it vanished). A batch over the 10 MB
+ * request limit is appended in several requests ({@link AppendChunks}). Thread-safe: appends
  * from several threads are pipelined on the one connection.
  *
  * <p>With an emulator ({@code connectionPerAppend}) each append gets a connection of its own: the Java client names
@@ -61,7 +62,8 @@ final class DefaultStreamWriter implements RowWriter {
       return WriteResult.failed(failure(e));
     }
     try {
-      return append(w, batch, true);
+      JsonStreamWriter writer = w;
+      return AppendChunks.append(batch, part -> append(writer, part, true));
     } finally {
       if (connectionPerAppend) {
         closeQuietly(w);
