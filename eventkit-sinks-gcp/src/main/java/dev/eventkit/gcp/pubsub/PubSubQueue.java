@@ -310,7 +310,7 @@ public final class PubSubQueue implements Queue {
     private Function<Envelope, String> orderingKey;
     private Duration writeTimeout = Duration.ofSeconds(60);
     private Duration shutdownGrace = Duration.ofSeconds(10);
-    private boolean createIfMissing = true;
+    private Boolean createIfMissing;
     private Clock clock = Clock.systemUTC();
 
     private Builder(String projectId) {
@@ -421,7 +421,10 @@ public final class PubSubQueue implements Queue {
       return this;
     }
 
-    /** Whether missing topics and subscriptions are created (needs the Pub/Sub Editor role); on by default. */
+    /**
+     * Whether missing topics and subscriptions are created (needs the Pub/Sub Editor role). Default: on with an
+     * emulator, off against the real service, where an operator creates them.
+     */
     public Builder createIfMissing(boolean create) {
       this.createIfMissing = create;
       return this;
@@ -489,7 +492,8 @@ public final class PubSubQueue implements Queue {
       c.orderingKey = orderingKey;
       c.writeTimeout = writeTimeout;
       c.shutdownGrace = shutdownGrace;
-      c.createIfMissing = createIfMissing;
+      // Off against the real service (topics and subscriptions are an operator's), on with an emulator.
+      c.createIfMissing = createIfMissing != null ? createIfMissing : emulatorHost != null;
       c.clock = clock;
       return c;
     }
