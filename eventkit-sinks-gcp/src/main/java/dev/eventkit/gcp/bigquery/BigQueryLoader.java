@@ -38,6 +38,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +93,7 @@ public final class BigQueryLoader implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(BigQueryLoader.class);
   private static final int MAX_URIS_PER_JOB = 10_000;
+  private static final Duration SWEEP_EVERY = Duration.ofDays(1);
 
   private final Storage storage;
   private final boolean ownsStorage;
@@ -112,6 +114,8 @@ public final class BigQueryLoader implements AutoCloseable {
   private ScheduledExecutorService schedule;
   private long leaseGeneration;
   private Instant leaseExpires = Instant.MIN;
+  /** When any loader last listed every day partition (from the lease), or null if never. */
+  private Instant lastSweep;
   private String jobLocation;
 
   private BigQueryLoader(Builder b, Storage storage, boolean ownsStorage, BigQuery bigQuery) {
@@ -160,9 +164,17 @@ public final class BigQueryLoader implements AutoCloseable {
     return this;
   }
 
+  /**
+   * One run of the schedule: skipped when any loader of this table finished a run less than {@code interval} ago,
+   * so that loaders on N collectors make one run per interval, not N.
+   */
+  LoadReport runScheduled() throws InterruptedException {
+    return run(true);
+  }
+
   private void runLogged() {
     try {
-      LoadReport r = runOnce();
+      LoadReport r = runScheduled();
       if (r.jobs() > 0) {
         LOG.info("loader {}.{}: {} object(s) loaded, {} failed, in {} job(s)", table.getDataset(),
             table.getTable(), r.objectsLoaded(), r.objectsFailed(), r.jobs());
@@ -182,8 +194,12 @@ public final class BigQueryLoader implements AutoCloseable {
    *     run resumes
    * @throws InterruptedException when interrupted while waiting for a job; the next run resumes it
    */
-  public synchronized LoadReport runOnce() throws InterruptedException {
-    if (!acquireLease()) {
+  public LoadReport runOnce() throws InterruptedException {
+    return run(false);
+  }
+
+  private synchronized LoadReport run(boolean scheduled) throws InterruptedException {
+    if (!acquireLease(scheduled)) {
       return LoadReport.notRun();
     }
     try {
@@ -202,12 +218,17 @@ public final class BigQueryLoader implements AutoCloseable {
       if (!drain(work, counts)) {
         return counts.report();
       }
-      List<String> pending = pendingObjects(counts);
+      boolean sweep = lastSweep == null || !lastSweep.plus(SWEEP_EVERY).isAfter(clock.instant());
+      Instant listedAt = clock.instant();
+      List<String> pending = pendingObjects(counts, sweep);
       for (int from = 0; from < pending.size(); from += maxObjectsPerJob) {
         work.add(newManifest(pending.subList(from, Math.min(pending.size(), from + maxObjectsPerJob))));
         if (!drain(work, counts)) {
-          break;
+          return counts.report();
         }
+      }
+      if (sweep) {
+        lastSweep = listedAt;
       }
       return counts.report();
     } finally {
@@ -272,12 +293,22 @@ public final class BigQueryLoader implements AutoCloseable {
   }
 
   /** Data objects in the lookback window that have neither a loaded nor a failed marker, sorted by name. */
-  private List<String> pendingObjects(Counts counts) {
+  private List<String> pendingObjects(Counts counts, boolean everyDay) {
     LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     Set<String> done = new HashSet<>();
     List<Blob> candidates = new ArrayList<>();
-    for (LocalDate d = today.minusDays(lookbackDays); !d.isAfter(today.plusDays(1)); d = d.plusDays(1)) {
-      String day = GcsLayout.dayPrefix(prefix, d);
+    List<String> days = new ArrayList<>();
+    if (everyDay) {
+      // The daily sweep: every dt= partition, so that objects older than the lookback (written late, after a
+      // long outage or replay) are loaded too, not silently left behind.
+      String one = GcsLayout.dayPrefix(prefix, today);
+      days.add(one.substring(0, one.indexOf("dt=") + "dt=".length()));
+    } else {
+      for (LocalDate d = today.minusDays(lookbackDays); !d.isAfter(today.plusDays(1)); d = d.plusDays(1)) {
+        days.add(GcsLayout.dayPrefix(prefix, d));
+      }
+    }
+    for (String day : days) {
       for (Blob b : storage.list(bucket, Storage.BlobListOption.prefix(day)).iterateAll()) {
         if (b.getName().endsWith(GcsLayout.SUFFIX)) {
           candidates.add(b);
@@ -534,10 +565,29 @@ public final class BigQueryLoader implements AutoCloseable {
     leaseExpires = expires;
   }
 
-  /** Takes the lease if it is free or expired; false when another loader holds it or there is no bucket yet. */
-  private boolean acquireLease() {
+  /** Whether the lease records a run that finished less than {@code interval} ago. */
+  private boolean ranRecently(Blob lease) {
+    Instant ranAt = instant(lease, "ranAt");
+    return ranAt != null && ranAt.plus(interval).isAfter(clock.instant());
+  }
+
+  private static Instant instant(Blob lease, String key) {
+    Map<String, String> m = lease.getMetadata();
+    try {
+      return m == null || m.get(key) == null ? null : Instant.parse(m.get(key));
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Takes the lease if it is free or expired; false when another loader holds it, there is no bucket yet, or (for a
+   * scheduled run) a loader finished a run within the interval.
+   */
+  private boolean acquireLease(boolean scheduled) {
     try {
       writeLease(Storage.BlobTargetOption.doesNotExist());
+      lastSweep = null;
       return true;
     } catch (StorageException e) {
       if (e.getCode() == 404) {
@@ -556,8 +606,14 @@ public final class BigQueryLoader implements AutoCloseable {
       LOG.debug("loader: another loader holds the lease of {}.{}", table.getDataset(), table.getTable());
       return false;
     }
+    if (scheduled && ranRecently(current)) {
+      LOG.debug("loader: {}.{} was loaded less than {} ago; run skipped", table.getDataset(), table.getTable(),
+          interval);
+      return false;
+    }
     try {
       writeLease(Storage.BlobTargetOption.generationMatch(current.getGeneration()));
+      lastSweep = instant(current, "sweptAt");
       LOG.info("loader: took over the expired lease of {}.{}", table.getDataset(), table.getTable());
       return true;
     } catch (StorageException e) {
@@ -599,9 +655,16 @@ public final class BigQueryLoader implements AutoCloseable {
     }
   }
 
+  /** Ends the lease (it expires now) and records when this run finished, for the other loaders' schedules. */
   private void releaseLease() {
     try {
-      storage.delete(BlobId.of(bucket, leaseName()), Storage.BlobSourceOption.generationMatch(leaseGeneration));
+      String now = clock.instant().toString();
+      Map<String, String> metadata = new HashMap<>(Map.of("owner", owner, "expires", now, "ranAt", now));
+      if (lastSweep != null) {
+        metadata.put("sweptAt", lastSweep.toString());
+      }
+      storage.create(BlobInfo.newBuilder(bucket, leaseName()).setMetadata(metadata).build(), new byte[0],
+          Storage.BlobTargetOption.generationMatch(leaseGeneration));
     } catch (StorageException e) {
       LOG.debug("loader: lease not released ({}); it expires on its own", e.getCode());
     }
