@@ -13,6 +13,7 @@ import com.google.cloud.firestore.FirestoreException;
 import com.google.cloud.firestore.FirestoreOptions;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.eventkit.event.Envelope;
+import dev.eventkit.gcp.internal.ClientHeaders;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
@@ -75,7 +76,8 @@ public final class FirestoreSink implements Sink {
       this.firestore = b.firestore;
       this.ownsClient = false;
     } else {
-      FirestoreOptions.Builder o = FirestoreOptions.newBuilder().setProjectId(b.projectId);
+      FirestoreOptions.Builder o = FirestoreOptions.newBuilder().setProjectId(b.projectId)
+          .setHeaderProvider(ClientHeaders.provider());
       if (b.databaseId != null) {
         o.setDatabaseId(b.databaseId);
       }

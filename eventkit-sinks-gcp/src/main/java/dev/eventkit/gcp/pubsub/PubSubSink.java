@@ -11,6 +11,7 @@ import com.google.cloud.pubsub.v1.Publisher;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.eventkit.event.Envelope;
+import dev.eventkit.gcp.internal.ClientHeaders;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
@@ -108,6 +109,7 @@ public final class PubSubSink implements Sink {
     try {
       Publisher.Builder pb = Publisher.newBuilder(connection.topic(topic))
           .setEnableMessageOrdering(orderingKey != null)
+          .setHeaderProvider(ClientHeaders.provider())
           .setBatchingSettings(BatchingSettings.newBuilder()
               .setElementCountThreshold(b.maxMessagesPerRequest)
               .setRequestByteThreshold(b.maxRequestBytes)

@@ -47,6 +47,7 @@ final class FakeBigQueryRest implements AutoCloseable {
   private final Map<String, ObjectNode> jobs = new LinkedHashMap<>();
   private final List<InsertedJob> inserted = new ArrayList<>();
   private final List<String> jobLookups = new ArrayList<>();
+  private final List<String> userAgents = new ArrayList<>();
   private Function<List<String>, JobError> outcome = uris -> null;
 
   FakeBigQueryRest() throws IOException {
@@ -78,6 +79,11 @@ final class FakeBigQueryRest implements AutoCloseable {
     return List.copyOf(inserted);
   }
 
+  /** The {@code User-Agent} of every request. */
+  synchronized List<String> userAgents() {
+    return List.copyOf(userAgents);
+  }
+
   /** The {@code location} parameter of every {@code jobs.get} ("" when absent). */
   synchronized List<String> jobLookups() {
     return List.copyOf(jobLookups);
@@ -93,6 +99,7 @@ final class FakeBigQueryRest implements AutoCloseable {
           : exchange.getRequestBody().readAllBytes();
       Matcher m;
       synchronized (this) {
+        userAgents.add(String.valueOf(exchange.getRequestHeaders().getFirst("User-Agent")));
         if ((m = JOB.matcher(path)).matches() && method.equals("GET")) {
           getJob(exchange, m.group(1), m.group(2), query.get("location"));
         } else if ((m = JOBS.matcher(path)).matches() && method.equals("POST")) {

@@ -20,7 +20,9 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Int64Value;
+import dev.eventkit.gcp.testing.UserAgents;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -53,6 +55,7 @@ final class FakeWriteApi implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger();
   private final TableSchema schema = schema();
   private boolean swallowNextAck;
+  private final UserAgents userAgents = new UserAgents();
   private boolean swallowAllAcks;
   private boolean failNextAfterStoring;
   static final int MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -60,7 +63,8 @@ final class FakeWriteApi implements AutoCloseable {
 
   FakeWriteApi() throws IOException {
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .maxInboundMessageSize(2 * MAX_REQUEST_BYTES).addService(new Service()).build()
+        .maxInboundMessageSize(2 * MAX_REQUEST_BYTES)
+        .addService(ServerInterceptors.intercept(new Service(), userAgents)).build()
         .start();
   }
 
@@ -88,6 +92,11 @@ final class FakeWriteApi implements AutoCloseable {
 
   synchronized List<String> stored(String stream) {
     return List.copyOf(streams.getOrDefault(stream, List.of()));
+  }
+
+  /** The {@code user-agent} of every call. */
+  List<String> userAgents() {
+    return userAgents.seen();
   }
 
   synchronized List<String> streamNames() {

@@ -3,8 +3,10 @@ package dev.eventkit.gcp.pubsub;
 import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PublishResponse;
 import com.google.pubsub.v1.Topic;
+import dev.eventkit.gcp.testing.UserAgents;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -14,6 +16,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +32,7 @@ final class FakePublisherApi implements AutoCloseable {
   private static final String SERVICE = "google.pubsub.v1.Publisher";
 
   private final Set<String> topics = new HashSet<>();
+  private final UserAgents userAgents = new UserAgents();
   private final AtomicInteger published = new AtomicInteger();
   private final AtomicInteger createAttempts = new AtomicInteger();
   private final Server server;
@@ -41,8 +45,8 @@ final class FakePublisherApi implements AutoCloseable {
         .addMethod(method("Publish", PublishRequest.getDefaultInstance(), PublishResponse.getDefaultInstance()),
             ServerCalls.asyncUnaryCall(this::publish))
         .build();
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build()
-        .start();
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(ServerInterceptors.intercept(service, userAgents)).build().start();
   }
 
   String address() {
@@ -51,6 +55,11 @@ final class FakePublisherApi implements AutoCloseable {
 
   synchronized void operatorCreates(String topicName) {
     topics.add(topicName);
+  }
+
+  /** The {@code user-agent} of every call. */
+  List<String> userAgents() {
+    return userAgents.seen();
   }
 
   int published() {

@@ -53,6 +53,8 @@ class TopicRepairTest {
       await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
           .until(() -> sink.write(events("b")).get(60, TimeUnit.SECONDS).isSuccess());
       assertThat(fake.published()).isGreaterThanOrEqualTo(1);
+      assertThat(fake.userAgents()).isNotEmpty()
+          .allMatch(ua -> ua.startsWith(dev.eventkit.gcp.internal.ClientHeaders.userAgent()));
     }
   }
 
