@@ -5,6 +5,7 @@ import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.rpc.ApiException;
+import com.google.cloud.ServiceOptions;
 import com.google.cloud.firestore.BulkWriter;
 import com.google.cloud.firestore.BulkWriterOptions;
 import com.google.cloud.firestore.DocumentReference;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * crash, or by two workers — is still one document. Two events with the same id in one batch leave the later one.
  *
  * <p>Writes go through a {@link BulkWriter} per batch (non-atomic, in parallel, without client-side throttling);
- * the sink itself never retries. Transient failures (unavailable, deadline, contention, quota) are reported per
+ * neither the sink, the writer nor the client retries by itself (the client's retry settings are one attempt per
+ * call). Transient failures (unavailable, deadline, contention, quota) are reported per
  * document as retryable ({@link WriteResult#partial}). When Firestore refuses a document as malformed or too large
  * (over 1 MiB), the batch is refused as a whole for good: Firestore may fail a document's neighbours in the same
  * request with it, and a whole-batch refusal makes the pipeline split the batch until the bad document stands
@@ -77,7 +79,10 @@ public final class FirestoreSink implements Sink {
       this.ownsClient = false;
     } else {
       FirestoreOptions.Builder o = FirestoreOptions.newBuilder().setProjectId(b.projectId)
-          .setHeaderProvider(ClientHeaders.provider());
+          .setHeaderProvider(ClientHeaders.provider())
+          // One attempt per call: the client would otherwise retry BatchWrite on its own for up to a minute, on
+          // top of the pipeline's retries, and hold the write meanwhile.
+          .setRetrySettings(ServiceOptions.getNoRetrySettings());
       if (b.databaseId != null) {
         o.setDatabaseId(b.databaseId);
       }
