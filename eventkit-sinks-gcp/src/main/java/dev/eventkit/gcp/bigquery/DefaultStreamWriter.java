@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link WriteMode#DEFAULT_STREAM}: appends to the table's {@code _default} stream through one shared
@@ -28,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * arbitrary stream of any table.
  */
 final class DefaultStreamWriter implements RowWriter {
-
-  private static final Logger LOG = LoggerFactory.getLogger(DefaultStreamWriter.class);
 
   private final WriteApi api;
   private final TableGuard tables;
@@ -130,18 +126,15 @@ final class DefaultStreamWriter implements RowWriter {
     closeQuietly(failed);
   }
 
+  /** Off this thread: closing can block for minutes when the server stopped answering. */
   private static void closeQuietly(JsonStreamWriter w) {
-    try {
-      w.close();
-    } catch (RuntimeException e) {
-      LOG.debug("closing a stream writer: {}", e.toString());
-    }
+    StreamWriterCloser.close(w);
   }
 
   @Override
   public synchronized void close() {
     if (writer != null) {
-      writer.close();
+      closeQuietly(writer);
       writer = null;
     }
   }
