@@ -63,11 +63,13 @@ public final class FirestoreSink implements Sink {
   private final Firestore firestore;
   private final boolean ownsClient;
   private final ScheduledExecutorService writerExecutor;
+  private final boolean hashedDocumentIds;
   private volatile boolean closed;
 
   private FirestoreSink(Builder b) {
     this.name = b.name;
     this.collectionPrefix = b.collectionPrefix;
+    this.hashedDocumentIds = b.hashedDocumentIds;
     AtomicInteger threads = new AtomicInteger();
     this.writerExecutor = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "eventkit-firestore-" + b.name + "-" + threads.incrementAndGet());
@@ -115,7 +117,11 @@ public final class FirestoreSink implements Sink {
 
   /** The document an event is stored as. */
   public DocumentReference documentFor(Envelope e) {
-    return firestore.collection(collectionFor(e.stream())).document(FirestoreDocuments.documentId(e.id()));
+    return firestore.collection(collectionFor(e.stream())).document(documentId(e.id()));
+  }
+
+  private String documentId(String eventId) {
+    return hashedDocumentIds ? FirestoreDocuments.hashedDocumentId(eventId) : FirestoreDocuments.documentId(eventId);
   }
 
   @Override
@@ -133,7 +139,7 @@ public final class FirestoreSink implements Sink {
     Map<String, DocumentReference> refs = new HashMap<>();
     for (int i = 0; i < batch.size(); i++) {
       Envelope e = batch.get(i);
-      String docId = FirestoreDocuments.documentId(e.id());
+      String docId = documentId(e.id());
       String collection = collectionFor(e.stream());
       if (!FirestoreDocuments.fits(docId) || !FirestoreDocuments.fits(collection)) {
         failures.put(i, Failure.permanent("event id or stream too long for a Firestore id"));
@@ -251,6 +257,7 @@ public final class FirestoreSink implements Sink {
     private String emulatorHost;
     private CredentialsProvider credentials;
     private String collectionPrefix = "events_";
+    private boolean hashedDocumentIds;
     private Firestore firestore;
 
     private Builder(String projectId) {
@@ -284,6 +291,17 @@ public final class FirestoreSink implements Sink {
     /** Collections are named prefix + stream; the prefix may be empty. */
     public Builder collectionPrefix(String prefix) {
       this.collectionPrefix = Objects.requireNonNull(prefix, "collectionPrefix");
+      return this;
+    }
+
+    /**
+     * Whether document ids are a hash of the event id ({@link FirestoreDocuments#hashedDocumentId}) instead of the
+     * (escaped) event id itself; off by default, for compatibility with documents already stored. Turn it on for
+     * time-ordered event ids (UUIDv7, {@code ajs-next-<timestamp>}), which otherwise make a write hot spot. The
+     * event id stays in field {@code id}; {@link FirestoreSink#documentFor} names the document either way.
+     */
+    public Builder hashedDocumentIds(boolean hashed) {
+      this.hashedDocumentIds = hashed;
       return this;
     }
 

@@ -13,19 +13,23 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Firestore {@code BatchWrite} method on loopback (plaintext gRPC), answering UNAVAILABLE for the first
  * {@code failures} calls, as the service does while a backend is away, and success afterwards. It counts the calls,
- * so a test can tell whether the client retried on its own. Tests only; thread-safe.
+ * so a test can tell whether the client retried on its own, and records the documents written. Tests only;
+ * thread-safe.
  */
 final class FakeFirestoreApi implements AutoCloseable {
 
   private static final String SERVICE = "google.firestore.v1.Firestore";
 
   private final AtomicInteger calls = new AtomicInteger();
+  private final List<String> written = new CopyOnWriteArrayList<>();
   private final AtomicInteger failuresLeft;
   private final Server server;
 
@@ -53,6 +57,11 @@ final class FakeFirestoreApi implements AutoCloseable {
     return calls.get();
   }
 
+  /** The names of the documents written successfully, in order. */
+  List<String> written() {
+    return List.copyOf(written);
+  }
+
   private void batchWrite(BatchWriteRequest request, StreamObserver<BatchWriteResponse> out) {
     calls.incrementAndGet();
     if (failuresLeft.getAndDecrement() > 0) {
@@ -61,6 +70,7 @@ final class FakeFirestoreApi implements AutoCloseable {
     }
     BatchWriteResponse.Builder r = BatchWriteResponse.newBuilder();
     for (int i = 0; i < request.getWritesCount(); i++) {
+      written.add(request.getWrites(i).getUpdate().getName());
       r.addWriteResults(WriteResult.getDefaultInstance());
       r.addStatus(com.google.rpc.Status.newBuilder().setCode(0));
     }
