@@ -5,6 +5,7 @@ import com.google.cloud.NoCredentials;
 import com.google.cloud.ServiceOptions;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryOptions;
+import dev.eventkit.gcp.internal.ClientHeaders;
 
 /**
  * Builds BigQuery (REST) clients the way eventkit's components use them: against an emulator without credentials
@@ -28,7 +29,8 @@ public final class BigQueryClients {
    */
   public static BigQuery connect(String projectId, String emulatorHost, Credentials credentials, String location) {
     BigQueryOptions.Builder options = BigQueryOptions.newBuilder()
-        .setRetrySettings(ServiceOptions.getNoRetrySettings());
+        .setRetrySettings(ServiceOptions.getNoRetrySettings())
+        .setHeaderProvider(ClientHeaders.provider());
     if (projectId != null) {
       options.setProjectId(projectId);
     }

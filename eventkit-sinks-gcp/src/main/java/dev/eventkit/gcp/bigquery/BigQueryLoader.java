@@ -5,14 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.Credentials;
 import com.google.cloud.BaseServiceException;
-import com.google.cloud.RetryOption;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryError;
 import com.google.cloud.bigquery.BigQueryException;
+import com.google.cloud.bigquery.Dataset;
+import com.google.cloud.bigquery.DatasetId;
 import com.google.cloud.bigquery.FormatOptions;
 import com.google.cloud.bigquery.Job;
 import com.google.cloud.bigquery.JobId;
 import com.google.cloud.bigquery.JobInfo;
+import com.google.cloud.bigquery.JobStatus;
 import com.google.cloud.bigquery.LoadJobConfiguration;
 import com.google.cloud.bigquery.TableId;
 import com.google.cloud.storage.Blob;
@@ -34,8 +36,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,22 +63,30 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code loaded/<object name>}: an empty marker per loaded object (metadata: the job id).
  *   <li>{@code failed/<object name>}: a marker per object BigQuery refused on its own (metadata: the reason);
  *       it is not tried again. Delete the marker to retry it.
- *   <li>{@code jobs/<job id>.json}: a manifest naming a job's objects, written before the job is created and
- *       deleted after the markers. A run first finishes every manifest left by an interrupted run: it looks the
+ *   <li>{@code jobs/<job id>.json}: a manifest naming a job's objects, its current job id and location, written
+ *       before the job is created and deleted after the markers. A run first finishes every manifest left by an interrupted run: it looks the
  *       job up by its id (creating it only if BigQuery never saw it), waits for it, then writes the markers. So a
  *       crash at any point neither loses an object nor loads one twice.
  *   <li>{@code lease}: one loader per table at a time. Every collector may run a loader; the one holding the
- *       lease (an object created if absent, renewed before each job, taken over only after it expired) works,
+ *       lease (an object created if absent, renewed when it could run out during the next job, taken over only
+ *       after it expired) works,
  *       the others skip the run.
  * </ul>
  * Objects are immutable (their names are content digests), so a marker stays true. Only the day partitions
  * ({@code dt=}) within {@code lookbackDays} of today are listed each run; a loader stopped for longer needs a
  * larger lookback once.
  *
- * <p><b>Failures.</b> A job that fails is retried as one job per object, and an object that fails alone is marked
- * failed (reason code logged, never its content). Errors reaching BigQuery or GCS, and a job request refused as
- * {@code invalid} (a configuration problem, such as a table whose schema differs), abort the run and leave the
- * manifests for the next one. Load jobs are atomic per job, so a failed job added no rows.
+ * <p><b>Failures.</b> A job that fails on its objects' data ({@code invalid} naming an object) is split in halves,
+ * each half a job of its own, until the object at fault stands alone and is marked failed (reason code logged, never
+ * its content); at most {@code maxSplitJobsPerRun} such jobs per run, the rest wait in their manifests. Any other
+ * job error (quota, rate limit, transient, permission, missing table, schema) aborts the run: the manifest is kept,
+ * naming a new job id for the same objects, and no object is blamed. Errors reaching BigQuery or GCS, and a job
+ * request refused as {@code invalid}, abort the run likewise. Load jobs are atomic per job, so a failed job added
+ * no rows.
+ *
+ * <p><b>Location.</b> Jobs run in the dataset's location, read at the start of each run (the configured
+ * {@code location} only decides where a dataset the loader creates goes); each manifest records its job's location,
+ * because outside the US and EU multi-regions BigQuery finds a job only when asked in its location.
  *
  * <p><b>Typed tables.</b> With a schema registry ({@link Builder#schemas}) each object is first split by schema
  * into one object per destination table, which per-table loaders load with a load job per table; see
@@ -86,6 +99,7 @@ public final class BigQueryLoader implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(BigQueryLoader.class);
   private static final int MAX_URIS_PER_JOB = 10_000;
+  private static final Duration SWEEP_EVERY = Duration.ofDays(1);
 
   private final Storage storage;
   private final boolean ownsStorage;
@@ -98,6 +112,7 @@ public final class BigQueryLoader implements AutoCloseable {
   private final Duration interval;
   private final int lookbackDays;
   private final int maxObjectsPerJob;
+  private final int maxSplitJobsPerRun;
   private final Duration jobTimeout;
   private final Duration leaseDuration;
   private final Clock clock;
@@ -107,6 +122,10 @@ public final class BigQueryLoader implements AutoCloseable {
   private final String owner = UUID.randomUUID().toString();
   private ScheduledExecutorService schedule;
   private long leaseGeneration;
+  private Instant leaseExpires = Instant.MIN;
+  /** When any loader last listed every day partition (from the lease), or null if never. */
+  private Instant lastSweep;
+  private String jobLocation;
 
   private BigQueryLoader(Builder b, Storage storage, boolean ownsStorage, BigQuery bigQuery) {
     this.storage = storage;
@@ -120,6 +139,7 @@ public final class BigQueryLoader implements AutoCloseable {
     this.interval = b.interval;
     this.lookbackDays = b.lookbackDays;
     this.maxObjectsPerJob = b.maxObjectsPerJob;
+    this.maxSplitJobsPerRun = b.maxSplitJobsPerRun;
     this.jobTimeout = b.jobTimeout;
     this.leaseDuration = b.jobTimeout.multipliedBy(2).plusMinutes(1);
     this.clock = b.clock;
@@ -156,9 +176,17 @@ public final class BigQueryLoader implements AutoCloseable {
     return this;
   }
 
+  /**
+   * One run of the schedule: skipped when any loader of this table finished a run less than {@code interval} ago,
+   * so that loaders on N collectors make one run per interval, not N.
+   */
+  LoadReport runScheduled() throws InterruptedException {
+    return run(true);
+  }
+
   private void runLogged() {
     try {
-      LoadReport r = runOnce();
+      LoadReport r = runScheduled();
       if (r.jobs() > 0) {
         LOG.info("loader {}.{}: {} object(s) loaded, {} failed, in {} job(s)", table.getDataset(),
             table.getTable(), r.objectsLoaded(), r.objectsFailed(), r.jobs());
@@ -178,26 +206,48 @@ public final class BigQueryLoader implements AutoCloseable {
    *     run resumes
    * @throws InterruptedException when interrupted while waiting for a job; the next run resumes it
    */
-  public synchronized LoadReport runOnce() throws InterruptedException {
-    if (!acquireLease()) {
+  public LoadReport runOnce() throws InterruptedException {
+    return run(false);
+  }
+
+  private synchronized LoadReport run(boolean scheduled) throws InterruptedException {
+    if (!acquireLease(scheduled)) {
       return LoadReport.notRun();
     }
     try {
-      if (split != null) {
-        return split.run();
-      }
       if (ensureEventsTable) {
         EventsTables.ensure(bigQuery, table, location);
       }
+      jobLocation = datasetLocation();
+      if (split != null) {
+        return split.run();
+      }
       Counts counts = new Counts();
-      for (Blob manifest : storage.list(bucket, Storage.BlobListOption.prefix(statePrefix + "/jobs/")).iterateAll()) {
-        resume(manifest, counts);
+      Deque<Manifest> work = new ArrayDeque<>();
+      for (Blob blob : storage.list(bucket, Storage.BlobListOption.prefix(statePrefix + "/jobs/")).iterateAll()) {
+        Manifest m = read(blob);
+        if (m != null) {
+          LOG.info("loader {}.{}: resuming job of an interrupted run ({} object(s))", table.getDataset(),
+              table.getTable(), m.objects().size());
+          work.add(m);
+        }
       }
-      List<String> pending = pendingObjects(counts);
+      if (!drain(work, counts)) {
+        return counts.report();
+      }
+      boolean sweep = lastSweep == null || !lastSweep.plus(SWEEP_EVERY).isAfter(clock.instant());
+      Instant listedAt = clock.instant();
+      List<String> pending = pendingObjects(counts, sweep);
       for (int from = 0; from < pending.size(); from += maxObjectsPerJob) {
-        load(pending.subList(from, Math.min(pending.size(), from + maxObjectsPerJob)), counts);
+        work.add(newManifest(pending.subList(from, Math.min(pending.size(), from + maxObjectsPerJob))));
+        if (!drain(work, counts)) {
+          return counts.report();
+        }
       }
-      return new LoadReport(true, counts.jobs, counts.loaded, counts.failed, counts.skipped, counts.running);
+      if (sweep) {
+        lastSweep = listedAt;
+      }
+      return counts.report();
     } finally {
       releaseLease();
     }
@@ -205,19 +255,77 @@ public final class BigQueryLoader implements AutoCloseable {
 
   private static final class Counts {
     int jobs;
+    int splitJobs;
     int loaded;
     int failed;
     int skipped;
     int running;
+
+    LoadReport report() {
+      return new LoadReport(true, jobs, loaded, failed, skipped, running);
+    }
+  }
+
+  /**
+   * A job's manifest: the object {@code name}, its generation, the job id (a retried job gets a new one), the
+   * location the job runs in, whether it is a part of a split job, and its objects.
+   */
+  private record Manifest(String name, long generation, String jobId, String location, boolean split,
+      List<String> objects) {}
+
+  /** The location jobs run in: the dataset's (jobs must run there), else the configured one. */
+  private String datasetLocation() {
+    Dataset dataset = bigQuery.getDataset(table.getProject() == null ? DatasetId.of(table.getDataset())
+        : DatasetId.of(table.getProject(), table.getDataset()));
+    String actual = dataset == null ? null : dataset.getLocation();
+    if (actual == null) {
+      return location;
+    }
+    if (location != null && !location.equalsIgnoreCase(actual)) {
+      LOG.warn("loader {}.{}: the dataset is in {}, not in the configured {}; jobs run in {}", table.getDataset(),
+          table.getTable(), actual, location, actual);
+    }
+    return actual;
+  }
+
+  /**
+   * Finishes the queued manifests (and the parts of split jobs they produce); false when the run stops early
+   * because the split-job cap was reached (the rest wait in their manifests for the next run).
+   */
+  private boolean drain(Deque<Manifest> work, Counts counts) throws InterruptedException {
+    while (!work.isEmpty()) {
+      Manifest m = work.peek();
+      if (m.split() && counts.splitJobs >= maxSplitJobsPerRun) {
+        LOG.warn("loader {}.{}: {} split job(s) this run, the cap; {} part(s) wait for the next run",
+            table.getDataset(), table.getTable(), counts.splitJobs, work.size());
+        return false;
+      }
+      work.poll();
+      if (m.split()) {
+        counts.splitJobs++;
+      }
+      finish(m, counts, work);
+    }
+    return true;
   }
 
   /** Data objects in the lookback window that have neither a loaded nor a failed marker, sorted by name. */
-  private List<String> pendingObjects(Counts counts) {
+  private List<String> pendingObjects(Counts counts, boolean everyDay) {
     LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     Set<String> done = new HashSet<>();
     List<Blob> candidates = new ArrayList<>();
-    for (LocalDate d = today.minusDays(lookbackDays); !d.isAfter(today.plusDays(1)); d = d.plusDays(1)) {
-      String day = GcsLayout.dayPrefix(prefix, d);
+    List<String> days = new ArrayList<>();
+    if (everyDay) {
+      // The daily sweep: every dt= partition, so that objects older than the lookback (written late, after a
+      // long outage or replay) are loaded too, not silently left behind.
+      String one = GcsLayout.dayPrefix(prefix, today);
+      days.add(one.substring(0, one.indexOf("dt=") + "dt=".length()));
+    } else {
+      for (LocalDate d = today.minusDays(lookbackDays); !d.isAfter(today.plusDays(1)); d = d.plusDays(1)) {
+        days.add(GcsLayout.dayPrefix(prefix, d));
+      }
+    }
+    for (String day : days) {
       for (Blob b : storage.list(bucket, Storage.BlobListOption.prefix(day)).iterateAll()) {
         if (b.getName().endsWith(GcsLayout.SUFFIX)) {
           candidates.add(b);
@@ -253,45 +361,81 @@ public final class BigQueryLoader implements AutoCloseable {
     return pending;
   }
 
-  private void load(List<String> objects, Counts counts) throws InterruptedException {
-    renewLease();
+  /** Writes the manifest of a new job, before the job exists. */
+  private Manifest newManifest(List<String> objects) {
+    renewLeaseIfDue();
     String jobId = "eventkit_load_" + UUID.randomUUID().toString().replace("-", "");
-    ObjectNode manifest = Json.object();
-    manifest.put("job", jobId);
-    manifest.put("table", table.getDataset() + "." + table.getTable());
-    ArrayNode list = manifest.putArray("objects");
-    objects.forEach(list::add);
-    storage.create(BlobInfo.newBuilder(bucket, manifestName(jobId)).setContentType("application/json").build(),
-        Json.write(manifest).getBytes(StandardCharsets.UTF_8), Storage.BlobTargetOption.doesNotExist());
-    finish(jobId, List.copyOf(objects), counts);
+    return write(new Manifest(manifestName(jobId), 0, jobId, jobLocation, false, List.copyOf(objects)), true);
   }
 
-  private void resume(Blob manifest, Counts counts) throws InterruptedException {
+  /**
+   * Writes a manifest: created if absent (a 412 means a replay already wrote the same one) or, with
+   * {@code create} false, replaced only if unchanged since it was read.
+   */
+  private Manifest write(Manifest m, boolean create) {
+    ObjectNode json = Json.object();
+    json.put("job", m.jobId());
+    json.put("table", table.getDataset() + "." + table.getTable());
+    if (m.location() != null) {
+      json.put("location", m.location());
+    }
+    if (m.split()) {
+      json.put("split", true);
+    }
+    ArrayNode list = json.putArray("objects");
+    m.objects().forEach(list::add);
+    BlobInfo info = BlobInfo.newBuilder(bucket, m.name()).setContentType("application/json").build();
+    byte[] bytes = Json.write(json).getBytes(StandardCharsets.UTF_8);
+    try {
+      Blob written = storage.create(info, bytes, create ? Storage.BlobTargetOption.doesNotExist()
+          : Storage.BlobTargetOption.generationMatch(m.generation()));
+      return new Manifest(m.name(), written.getGeneration(), m.jobId(), m.location(), m.split(), m.objects());
+    } catch (StorageException e) {
+      if (e.getCode() == 412 && create) {
+        Blob existing = storage.get(bucket, m.name());
+        if (existing != null) {
+          return read(existing);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** A manifest left by an earlier run, or null (and removed) when it is unreadable. */
+  private Manifest read(Blob blob) {
     JsonNode m;
     try {
-      m = Json.reader().readTree(storage.readAllBytes(manifest.getBlobId()));
+      m = Json.reader().readTree(storage.readAllBytes(blob.getBlobId()));
     } catch (IOException e) {
+      m = null;
+    }
+    if (m == null || !m.path("job").isTextual()) {
       LOG.warn("loader: manifest {} is unreadable; removed, its objects will be loaded again if unmarked",
-          manifest.getName());
-      storage.delete(manifest.getBlobId());
-      return;
+          blob.getName());
+      storage.delete(blob.getBlobId());
+      return null;
     }
     List<String> objects = new ArrayList<>();
     m.path("objects").forEach(o -> objects.add(o.asText()));
-    LOG.info("loader {}.{}: resuming job of an interrupted run ({} object(s))", table.getDataset(),
-        table.getTable(), objects.size());
-    renewLease();
-    finish(m.path("job").asText(), objects, counts);
+    // Manifests written before locations were recorded ran in the dataset's location.
+    String loc = m.path("location").isTextual() ? m.path("location").asText() : jobLocation;
+    return new Manifest(blob.getName(), blob.getGeneration(), m.path("job").asText(), loc,
+        m.path("split").asBoolean(false), List.copyOf(objects));
   }
 
-  /** Creates the job unless BigQuery already has it, waits for it, and records the outcome. */
-  private void finish(String jobId, List<String> objects, Counts counts) throws InterruptedException {
-    JobId id = jobId(jobId);
+  /**
+   * Creates the job unless BigQuery already has it, waits for it, and records the outcome: markers when it loaded;
+   * for a data error, two half jobs (queued on {@code work}) or a failed marker for a single object; for any other
+   * error, the manifest names a fresh job id for the next run and the run aborts.
+   */
+  private void finish(Manifest m, Counts counts, Deque<Manifest> work) throws InterruptedException {
+    renewLeaseIfDue();
+    JobId id = jobId(m.jobId(), m.location());
     Job job = bigQuery.getJob(id);
     String refusal = null;
     if (job == null) {
       try {
-        job = bigQuery.create(JobInfo.newBuilder(loadConfiguration(objects)).setJobId(id).build());
+        job = bigQuery.create(JobInfo.newBuilder(loadConfiguration(m.objects())).setJobId(id).build());
       } catch (BigQueryException e) {
         if (e.getCode() == 409) {
           job = bigQuery.getJob(id);
@@ -306,43 +450,90 @@ public final class BigQueryLoader implements AutoCloseable {
     }
     if (refusal == null) {
       if (job == null) {
-        throw new IllegalStateException("load job " + jobId + " was neither found nor created");
+        throw new IllegalStateException("load job " + m.jobId() + " was neither found nor created");
       }
-      job = job.waitFor(RetryOption.totalTimeoutDuration(jobTimeout),
-          RetryOption.initialRetryDelayDuration(Duration.ofMillis(200)),
-          RetryOption.maxRetryDelayDuration(Duration.ofSeconds(10)));
+      job = await(job.getJobId());
       if (job == null) {
-        throw new IllegalStateException("load job " + jobId + " no longer exists");
+        throw new IllegalStateException("load job " + m.jobId() + " no longer exists");
       }
-      if (!job.isDone()) {
+      if (!isDone(job)) {
         counts.running++;
-        LOG.warn("loader: job {} still runs after {}; the next run resumes it", jobId, jobTimeout);
+        LOG.warn("loader: job {} still runs after {}; the next run resumes it", m.jobId(), jobTimeout);
         return;
       }
-      BigQueryError error = job.getStatus().getError();
+      JobStatus status = job.getStatus();
+      BigQueryError error = status.getError();
       counts.jobs++;
       if (error == null) {
-        for (String object : objects) {
-          marker("/loaded/", object, Map.of("job", jobId));
+        for (String object : m.objects()) {
+          marker("/loaded/", object, Map.of("job", m.jobId()));
         }
-        storage.delete(BlobId.of(bucket, manifestName(jobId)));
-        counts.loaded += objects.size();
+        storage.delete(BlobId.of(bucket, m.name()));
+        counts.loaded += m.objects().size();
         return;
+      }
+      if (!LoadJobErrors.isDataError(status)) {
+        // Nobody's data: the same objects are loaded by a job with a new id (an id is used once) next run.
+        write(new Manifest(m.name(), m.generation(), retryId(m), m.location(), m.split(), m.objects()), false);
+        throw new BigQueryException(500, "load job " + m.jobId() + " failed: " + error.getReason(), error);
       }
       refusal = error.getReason() != null ? error.getReason() : "job failed";
     } else {
       counts.jobs++;
     }
-    storage.delete(BlobId.of(bucket, manifestName(jobId)));
-    if (objects.size() > 1) {
-      LOG.warn("loader: a load job of {} objects failed ({}); loading them one by one", objects.size(), refusal);
-      for (String object : objects) {
-        load(List.of(object), counts);
+    if (m.objects().size() > 1) {
+      LOG.warn("loader: a load job of {} objects failed ({}); loading each half on its own", m.objects().size(),
+          refusal);
+      int half = m.objects().size() / 2;
+      List<List<String>> parts = List.of(m.objects().subList(0, half), m.objects().subList(half, m.objects().size()));
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        // Names derived from the failed job: a run interrupted here writes the same halves again.
+        String partId = m.jobId() + "_s" + i;
+        work.addFirst(write(new Manifest(manifestName(partId), 0, partId, m.location(), true, parts.get(i)), true));
       }
+      storage.delete(BlobId.of(bucket, m.name()));
     } else {
-      LOG.warn("loader: object {} cannot be loaded ({}); marked failed", objects.get(0), refusal);
-      marker("/failed/", objects.get(0), Map.of("job", jobId, "reason", refusal));
+      LOG.warn("loader: object {} cannot be loaded ({}); marked failed", m.objects().get(0), refusal);
+      marker("/failed/", m.objects().get(0), Map.of("job", m.jobId(), "reason", refusal));
+      storage.delete(BlobId.of(bucket, m.name()));
       counts.failed++;
+    }
+  }
+
+  /** The next job id for a manifest's objects: {@code <first id>_r<attempt>}. */
+  private static String retryId(Manifest m) {
+    String base = m.name().substring(m.name().lastIndexOf('/') + 1, m.name().length() - ".json".length());
+    int attempt = 0;
+    String prefix = base + "_r";
+    if (m.jobId().startsWith(prefix)) {
+      try {
+        attempt = Integer.parseInt(m.jobId().substring(prefix.length()));
+      } catch (NumberFormatException e) {
+        attempt = 0;
+      }
+    }
+    return prefix + (attempt + 1);
+  }
+
+  private static boolean isDone(Job job) {
+    return job.getStatus() != null && job.getStatus().getState() == JobStatus.State.DONE;
+  }
+
+  /**
+   * Polls the job until it is done or {@code jobTimeout} passed. Not {@code Job.waitFor}: that throws for a job
+   * that ended with an error, which hides the error's reason behind an exception.
+   */
+  private Job await(JobId id) throws InterruptedException {
+    long deadline = System.nanoTime() + jobTimeout.toNanos();
+    long delay = 200;
+    while (true) {
+      Job job = bigQuery.getJob(id);
+      long left = deadline - System.nanoTime();
+      if (job == null || isDone(job) || left <= 0) {
+        return job;
+      }
+      Thread.sleep(Math.min(delay, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+      delay = Math.min(delay * 2, 10_000);
     }
   }
 
@@ -359,13 +550,13 @@ public final class BigQueryLoader implements AutoCloseable {
         .build();
   }
 
-  private JobId jobId(String job) {
+  private JobId jobId(String job, String jobLocation) {
     JobId.Builder id = JobId.newBuilder().setJob(job);
     if (table.getProject() != null) {
       id.setProject(table.getProject());
     }
-    if (location != null) {
-      id.setLocation(location);
+    if (jobLocation != null) {
+      id.setLocation(jobLocation);
     }
     return id.build();
   }
@@ -383,17 +574,38 @@ public final class BigQueryLoader implements AutoCloseable {
     return statePrefix + "/lease";
   }
 
-  private BlobInfo leaseInfo() {
-    return BlobInfo.newBuilder(bucket, leaseName())
-        .setMetadata(Map.of("owner", owner, "expires", clock.instant().plus(leaseDuration).toString()))
-        .build();
+  /** Writes this loader's lease under a precondition and remembers until when it holds. */
+  private void writeLease(Storage.BlobTargetOption precondition) {
+    Instant expires = clock.instant().plus(leaseDuration);
+    BlobInfo info = BlobInfo.newBuilder(bucket, leaseName())
+        .setMetadata(Map.of("owner", owner, "expires", expires.toString())).build();
+    leaseGeneration = storage.create(info, new byte[0], precondition).getGeneration();
+    leaseExpires = expires;
   }
 
-  /** Takes the lease if it is free or expired; false when another loader holds it or there is no bucket yet. */
-  private boolean acquireLease() {
+  /** Whether the lease records a run that finished less than {@code interval} ago. */
+  private boolean ranRecently(Blob lease) {
+    Instant ranAt = instant(lease, "ranAt");
+    return ranAt != null && ranAt.plus(interval).isAfter(clock.instant());
+  }
+
+  private static Instant instant(Blob lease, String key) {
+    Map<String, String> m = lease.getMetadata();
     try {
-      leaseGeneration = storage.create(leaseInfo(), new byte[0], Storage.BlobTargetOption.doesNotExist())
-          .getGeneration();
+      return m == null || m.get(key) == null ? null : Instant.parse(m.get(key));
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Takes the lease if it is free or expired; false when another loader holds it, there is no bucket yet, or (for a
+   * scheduled run) a loader finished a run within the interval.
+   */
+  private boolean acquireLease(boolean scheduled) {
+    try {
+      writeLease(Storage.BlobTargetOption.doesNotExist());
+      lastSweep = null;
       return true;
     } catch (StorageException e) {
       if (e.getCode() == 404) {
@@ -412,9 +624,14 @@ public final class BigQueryLoader implements AutoCloseable {
       LOG.debug("loader: another loader holds the lease of {}.{}", table.getDataset(), table.getTable());
       return false;
     }
+    if (scheduled && ranRecently(current)) {
+      LOG.debug("loader: {}.{} was loaded less than {} ago; run skipped", table.getDataset(), table.getTable(),
+          interval);
+      return false;
+    }
     try {
-      leaseGeneration = storage.create(leaseInfo(), new byte[0],
-          Storage.BlobTargetOption.generationMatch(current.getGeneration())).getGeneration();
+      writeLease(Storage.BlobTargetOption.generationMatch(current.getGeneration()));
+      lastSweep = instant(current, "sweptAt");
       LOG.info("loader: took over the expired lease of {}.{}", table.getDataset(), table.getTable());
       return true;
     } catch (StorageException e) {
@@ -434,11 +651,20 @@ public final class BigQueryLoader implements AutoCloseable {
     }
   }
 
+  /**
+   * Extends the lease when it could run out during the next job, and only then: Cloud Storage allows about one
+   * write per second to one object, and a run may start hundreds of jobs.
+   */
+  private void renewLeaseIfDue() {
+    if (clock.instant().plus(jobTimeout).plusSeconds(60).isAfter(leaseExpires)) {
+      renewLease();
+    }
+  }
+
   /** Extends the lease; throws when another loader took it over meanwhile, which aborts this run. */
   private void renewLease() {
     try {
-      leaseGeneration = storage.create(leaseInfo(), new byte[0],
-          Storage.BlobTargetOption.generationMatch(leaseGeneration)).getGeneration();
+      writeLease(Storage.BlobTargetOption.generationMatch(leaseGeneration));
     } catch (StorageException e) {
       if (e.getCode() == 412) {
         throw new IllegalStateException("the loader lease was taken over by another loader", e);
@@ -447,9 +673,16 @@ public final class BigQueryLoader implements AutoCloseable {
     }
   }
 
+  /** Ends the lease (it expires now) and records when this run finished, for the other loaders' schedules. */
   private void releaseLease() {
     try {
-      storage.delete(BlobId.of(bucket, leaseName()), Storage.BlobSourceOption.generationMatch(leaseGeneration));
+      String now = clock.instant().toString();
+      Map<String, String> metadata = new HashMap<>(Map.of("owner", owner, "expires", now, "ranAt", now));
+      if (lastSweep != null) {
+        metadata.put("sweptAt", lastSweep.toString());
+      }
+      storage.create(BlobInfo.newBuilder(bucket, leaseName()).setMetadata(metadata).build(), new byte[0],
+          Storage.BlobTargetOption.generationMatch(leaseGeneration));
     } catch (StorageException e) {
       LOG.debug("loader: lease not released ({}); it expires on its own", e.getCode());
     }
@@ -512,6 +745,7 @@ public final class BigQueryLoader implements AutoCloseable {
     private Duration interval = Duration.ofMinutes(5);
     private int lookbackDays = 7;
     private int maxObjectsPerJob = 1_000;
+    private int maxSplitJobsPerRun = 32;
     private Duration jobTimeout = Duration.ofMinutes(10);
     private Clock clock = Clock.systemUTC();
     private String objectFormat = EnvelopeRow.FORMAT_NAME;
@@ -594,6 +828,15 @@ public final class BigQueryLoader implements AutoCloseable {
     /** Most objects loaded by one job (BigQuery allows 10,000 source URIs). */
     public Builder maxObjectsPerJob(int objects) {
       this.maxObjectsPerJob = objects;
+      return this;
+    }
+
+    /**
+     * Most jobs one run spends on halving jobs that failed on their data (each counts against the table's daily
+     * load-job quota); the halves left over wait in their manifests for the next run.
+     */
+    public Builder maxSplitJobsPerRun(int jobs) {
+      this.maxSplitJobsPerRun = jobs;
       return this;
     }
 
@@ -685,6 +928,9 @@ public final class BigQueryLoader implements AutoCloseable {
       }
       if (lookbackDays < 0 || lookbackDays > 3660) {
         throw new IllegalArgumentException("lookbackDays must be between 0 and 3660");
+      }
+      if (maxSplitJobsPerRun < 0) {
+        throw new IllegalArgumentException("maxSplitJobsPerRun must not be negative");
       }
       if (maxObjectsPerJob < 1 || maxObjectsPerJob > MAX_URIS_PER_JOB) {
         throw new IllegalArgumentException("maxObjectsPerJob must be between 1 and " + MAX_URIS_PER_JOB);

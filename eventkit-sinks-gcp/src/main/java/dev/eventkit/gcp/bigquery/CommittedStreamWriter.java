@@ -210,13 +210,10 @@ final class CommittedStreamWriter implements RowWriter {
     pending = null;
   }
 
+  /** Off this thread: closing can block for minutes when the server stopped answering. */
   private void closeWriter() {
     if (writer != null) {
-      try {
-        writer.close();
-      } catch (RuntimeException e) {
-        LOG.debug("committed stream: closing the writer failed: {}", e.toString());
-      }
+      StreamWriterCloser.close(writer);
       writer = null;
     }
   }

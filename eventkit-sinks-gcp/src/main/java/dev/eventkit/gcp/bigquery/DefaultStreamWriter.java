@@ -13,13 +13,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link WriteMode#DEFAULT_STREAM}: appends to the table's {@code _default} stream through one shared
  * {@link JsonStreamWriter}. After any failure other than row errors the writer is dropped and the table
- * re-checked, so the next attempt reconnects (and re-creates the table after it vanished). Thread-safe: appends
+ * re-checked, so the next attempt reconnects (and re-creates the table after it vanished). A batch over the 10 MB
+ * request limit is appended in several requests ({@link AppendChunks}). Thread-safe: appends
  * from several threads are pipelined on the one connection.
  *
  * <p>With an emulator ({@code connectionPerAppend}) each append gets a connection of its own: the Java client names
@@ -27,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * arbitrary stream of any table.
  */
 final class DefaultStreamWriter implements RowWriter {
-
-  private static final Logger LOG = LoggerFactory.getLogger(DefaultStreamWriter.class);
 
   private final WriteApi api;
   private final TableGuard tables;
@@ -61,7 +58,8 @@ final class DefaultStreamWriter implements RowWriter {
       return WriteResult.failed(failure(e));
     }
     try {
-      return append(w, batch, true);
+      JsonStreamWriter writer = w;
+      return AppendChunks.append(batch, part -> append(writer, part, true));
     } finally {
       if (connectionPerAppend) {
         closeQuietly(w);
@@ -128,18 +126,15 @@ final class DefaultStreamWriter implements RowWriter {
     closeQuietly(failed);
   }
 
+  /** Off this thread: closing can block for minutes when the server stopped answering. */
   private static void closeQuietly(JsonStreamWriter w) {
-    try {
-      w.close();
-    } catch (RuntimeException e) {
-      LOG.debug("closing a stream writer: {}", e.toString());
-    }
+    StreamWriterCloser.close(w);
   }
 
   @Override
   public synchronized void close() {
     if (writer != null) {
-      writer.close();
+      closeQuietly(writer);
       writer = null;
     }
   }

@@ -10,6 +10,7 @@ import com.google.cloud.bigquery.storage.v1.BigQueryWriteClient;
 import com.google.cloud.bigquery.storage.v1.BigQueryWriteSettings;
 import com.google.cloud.bigquery.storage.v1.JsonStreamWriter;
 import com.google.cloud.bigquery.storage.v1.TableSchema;
+import dev.eventkit.gcp.internal.ClientHeaders;
 import java.io.IOException;
 import java.time.Duration;
 
@@ -35,7 +36,8 @@ final class WriteApi implements AutoCloseable {
    * client's default retries of UNAVAILABLE would stall a write for minutes while the dispatcher waits.
    */
   static WriteApi connect(String emulatorHost, Credentials credentials, Duration callTimeout) throws IOException {
-    BigQueryWriteSettings.Builder settings = BigQueryWriteSettings.newBuilder();
+    BigQueryWriteSettings.Builder settings = BigQueryWriteSettings.newBuilder()
+        .setHeaderProvider(ClientHeaders.provider());
     RetrySettings once = RetrySettings.newBuilder().setMaxAttempts(1).setTotalTimeoutDuration(callTimeout)
         .setInitialRpcTimeoutDuration(callTimeout).setMaxRpcTimeoutDuration(callTimeout).build();
     settings.createWriteStreamSettings().setRetrySettings(once);

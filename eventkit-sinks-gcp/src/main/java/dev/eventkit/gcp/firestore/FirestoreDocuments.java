@@ -13,8 +13,11 @@ import dev.eventkit.event.ValidationError;
 import dev.eventkit.event.Violation;
 import dev.eventkit.internal.json.Json;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +61,20 @@ public final class FirestoreDocuments {
   /** The document id for an event id; see the class comment for the escaping. */
   public static String documentId(String eventId) {
     return escape(eventId);
+  }
+
+  /**
+   * A document id spread over the key space for an event id: the first 32 hex digits (128 bits) of the SHA-256 of
+   * its UTF-8 bytes. Time-ordered event ids (UUIDv7, {@code ajs-next-<timestamp>}) used as they are would write to
+   * one end of the key range, a hot spot; the event id stays in field {@code id}.
+   */
+  public static String hashedDocumentId(String eventId) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(eventId.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
+    }
   }
 
   /** The collection of a stream's events: the prefix and the stream, escaped like document ids. */

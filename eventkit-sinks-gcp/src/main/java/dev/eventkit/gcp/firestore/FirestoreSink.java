@@ -5,6 +5,7 @@ import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.rpc.ApiException;
+import com.google.cloud.ServiceOptions;
 import com.google.cloud.firestore.BulkWriter;
 import com.google.cloud.firestore.BulkWriterOptions;
 import com.google.cloud.firestore.DocumentReference;
@@ -13,6 +14,7 @@ import com.google.cloud.firestore.FirestoreException;
 import com.google.cloud.firestore.FirestoreOptions;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.eventkit.event.Envelope;
+import dev.eventkit.gcp.internal.ClientHeaders;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * crash, or by two workers — is still one document. Two events with the same id in one batch leave the later one.
  *
  * <p>Writes go through a {@link BulkWriter} per batch (non-atomic, in parallel, without client-side throttling);
- * the sink itself never retries. Transient failures (unavailable, deadline, contention, quota) are reported per
+ * neither the sink, the writer nor the client retries by itself (the client's retry settings are one attempt per
+ * call). Transient failures (unavailable, deadline, contention, quota) are reported per
  * document as retryable ({@link WriteResult#partial}). When Firestore refuses a document as malformed or too large
  * (over 1 MiB), the batch is refused as a whole for good: Firestore may fail a document's neighbours in the same
  * request with it, and a whole-batch refusal makes the pipeline split the batch until the bad document stands
@@ -60,11 +63,13 @@ public final class FirestoreSink implements Sink {
   private final Firestore firestore;
   private final boolean ownsClient;
   private final ScheduledExecutorService writerExecutor;
+  private final boolean hashedDocumentIds;
   private volatile boolean closed;
 
   private FirestoreSink(Builder b) {
     this.name = b.name;
     this.collectionPrefix = b.collectionPrefix;
+    this.hashedDocumentIds = b.hashedDocumentIds;
     AtomicInteger threads = new AtomicInteger();
     this.writerExecutor = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "eventkit-firestore-" + b.name + "-" + threads.incrementAndGet());
@@ -75,7 +80,11 @@ public final class FirestoreSink implements Sink {
       this.firestore = b.firestore;
       this.ownsClient = false;
     } else {
-      FirestoreOptions.Builder o = FirestoreOptions.newBuilder().setProjectId(b.projectId);
+      FirestoreOptions.Builder o = FirestoreOptions.newBuilder().setProjectId(b.projectId)
+          .setHeaderProvider(ClientHeaders.provider())
+          // One attempt per call: the client would otherwise retry BatchWrite on its own for up to a minute, on
+          // top of the pipeline's retries, and hold the write meanwhile.
+          .setRetrySettings(ServiceOptions.getNoRetrySettings());
       if (b.databaseId != null) {
         o.setDatabaseId(b.databaseId);
       }
@@ -108,7 +117,11 @@ public final class FirestoreSink implements Sink {
 
   /** The document an event is stored as. */
   public DocumentReference documentFor(Envelope e) {
-    return firestore.collection(collectionFor(e.stream())).document(FirestoreDocuments.documentId(e.id()));
+    return firestore.collection(collectionFor(e.stream())).document(documentId(e.id()));
+  }
+
+  private String documentId(String eventId) {
+    return hashedDocumentIds ? FirestoreDocuments.hashedDocumentId(eventId) : FirestoreDocuments.documentId(eventId);
   }
 
   @Override
@@ -126,7 +139,7 @@ public final class FirestoreSink implements Sink {
     Map<String, DocumentReference> refs = new HashMap<>();
     for (int i = 0; i < batch.size(); i++) {
       Envelope e = batch.get(i);
-      String docId = FirestoreDocuments.documentId(e.id());
+      String docId = documentId(e.id());
       String collection = collectionFor(e.stream());
       if (!FirestoreDocuments.fits(docId) || !FirestoreDocuments.fits(collection)) {
         failures.put(i, Failure.permanent("event id or stream too long for a Firestore id"));
@@ -244,6 +257,7 @@ public final class FirestoreSink implements Sink {
     private String emulatorHost;
     private CredentialsProvider credentials;
     private String collectionPrefix = "events_";
+    private boolean hashedDocumentIds;
     private Firestore firestore;
 
     private Builder(String projectId) {
@@ -277,6 +291,17 @@ public final class FirestoreSink implements Sink {
     /** Collections are named prefix + stream; the prefix may be empty. */
     public Builder collectionPrefix(String prefix) {
       this.collectionPrefix = Objects.requireNonNull(prefix, "collectionPrefix");
+      return this;
+    }
+
+    /**
+     * Whether document ids are a hash of the event id ({@link FirestoreDocuments#hashedDocumentId}) instead of the
+     * (escaped) event id itself; off by default, for compatibility with documents already stored. Turn it on for
+     * time-ordered event ids (UUIDv7, {@code ajs-next-<timestamp>}), which otherwise make a write hot spot. The
+     * event id stays in field {@code id}; {@link FirestoreSink#documentFor} names the document either way.
+     */
+    public Builder hashedDocumentIds(boolean hashed) {
+      this.hashedDocumentIds = hashed;
       return this;
     }
 

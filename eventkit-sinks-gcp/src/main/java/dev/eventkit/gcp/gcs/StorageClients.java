@@ -5,6 +5,7 @@ import com.google.cloud.NoCredentials;
 import com.google.cloud.ServiceOptions;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
+import dev.eventkit.gcp.internal.ClientHeaders;
 
 /**
  * Builds Cloud Storage clients the way eventkit's components use them: against an emulator without credentials
@@ -28,7 +29,8 @@ public final class StorageClients {
    */
   public static Storage connect(String projectId, String emulatorHost, Credentials credentials) {
     StorageOptions.Builder options = StorageOptions.newBuilder()
-        .setRetrySettings(ServiceOptions.getNoRetrySettings());
+        .setRetrySettings(ServiceOptions.getNoRetrySettings())
+        .setHeaderProvider(ClientHeaders.provider());
     if (projectId != null) {
       options.setProjectId(projectId);
     }

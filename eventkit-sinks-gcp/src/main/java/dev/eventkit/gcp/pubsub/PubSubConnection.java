@@ -15,6 +15,7 @@ import com.google.pubsub.v1.ExpirationPolicy;
 import com.google.pubsub.v1.ProjectSubscriptionName;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.TopicName;
+import dev.eventkit.gcp.internal.ClientHeaders;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
@@ -47,7 +48,8 @@ final class PubSubConnection implements AutoCloseable {
   PubSubConnection(String projectId, String emulatorHost, CredentialsProvider credentials) {
     this.projectId = projectId;
     this.emulatorChannel = emulatorHost == null ? null
-        : ManagedChannelBuilder.forTarget(emulatorHost).usePlaintext().build();
+        : ManagedChannelBuilder.forTarget(emulatorHost).usePlaintext()
+            .userAgent(ClientHeaders.userAgent()).build();
     this.credentials = credentials;
   }
 
@@ -135,6 +137,7 @@ final class PubSubConnection implements AutoCloseable {
   }
 
   private void configure(SubscriptionAdminSettings.Builder b) {
+    b.setHeaderProvider(ClientHeaders.provider());
     if (channelProvider() != null) {
       b.setTransportChannelProvider(channelProvider());
     }
@@ -147,7 +150,7 @@ final class PubSubConnection implements AutoCloseable {
     requireOpen();
     if (topicAdmin == null) {
       try {
-        TopicAdminSettings.Builder b = TopicAdminSettings.newBuilder();
+        TopicAdminSettings.Builder b = TopicAdminSettings.newBuilder().setHeaderProvider(ClientHeaders.provider());
         if (channelProvider() != null) {
           b.setTransportChannelProvider(channelProvider());
         }

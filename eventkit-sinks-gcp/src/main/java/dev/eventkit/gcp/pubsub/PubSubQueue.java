@@ -167,7 +167,7 @@ public final class PubSubQueue implements Queue {
     pullClient = connection.newPullClient(config.pullTimeout);
     for (int i = 0; i < config.workers; i++) {
       PullWorker w = new PullWorker(connection, pullClient, config.subscription, config.topic, config.ackDeadline,
-          config.createIfMissing, config.maxMessagesPerPull, List.copyOf(workerTargets));
+          config.createIfMissing, config.maxMessagesPerPull, config.maxBytesPerPull, List.copyOf(workerTargets));
       Thread thread = new Thread(w, "eventkit-pubsub-worker-" + i);
       thread.setDaemon(true);
       workers.add(w);
@@ -300,6 +300,7 @@ public final class PubSubQueue implements Queue {
     private CredentialsProvider credentials;
     private int workers = 4;
     private int maxMessagesPerPull = 500;
+    private long maxBytesPerPull = 64L * 1024 * 1024;
     private Duration ackDeadline = Duration.ofSeconds(60);
     private Duration pullTimeout = Duration.ofSeconds(20);
     private String cursor = "pubsub";
@@ -310,7 +311,7 @@ public final class PubSubQueue implements Queue {
     private Function<Envelope, String> orderingKey;
     private Duration writeTimeout = Duration.ofSeconds(60);
     private Duration shutdownGrace = Duration.ofSeconds(10);
-    private boolean createIfMissing = true;
+    private Boolean createIfMissing;
     private Clock clock = Clock.systemUTC();
 
     private Builder(String projectId) {
@@ -355,6 +356,15 @@ public final class PubSubQueue implements Queue {
     /** The most messages one pull loop holds at a time (1-1000); bounds a worker's memory. */
     public Builder maxMessagesPerPull(int max) {
       this.maxMessagesPerPull = max;
+      return this;
+    }
+
+    /**
+     * The most message bytes one pull loop holds at a time (64 MiB by default; a single larger message is still
+     * taken): with messages up to 10 MB, a count alone would let 500 of them take 5 GB.
+     */
+    public Builder maxBytesPerPull(long bytes) {
+      this.maxBytesPerPull = bytes;
       return this;
     }
 
@@ -421,7 +431,10 @@ public final class PubSubQueue implements Queue {
       return this;
     }
 
-    /** Whether missing topics and subscriptions are created (needs the Pub/Sub Editor role); on by default. */
+    /**
+     * Whether missing topics and subscriptions are created (needs the Pub/Sub Editor role). Default: on with an
+     * emulator, off against the real service, where an operator creates them.
+     */
     public Builder createIfMissing(boolean create) {
       this.createIfMissing = create;
       return this;
@@ -438,6 +451,9 @@ public final class PubSubQueue implements Queue {
       PubSubNames.check("subscription", subscription);
       if (workers < 1 || workers > 64) {
         throw new IllegalArgumentException("workers must be between 1 and 64");
+      }
+      if (maxBytesPerPull < 1) {
+        throw new IllegalArgumentException("maxBytesPerPull must be positive");
       }
       if (maxMessagesPerPull < 1 || maxMessagesPerPull > 1000) {
         throw new IllegalArgumentException("maxMessagesPerPull must be between 1 and 1000");
@@ -479,6 +495,7 @@ public final class PubSubQueue implements Queue {
       c.credentials = credentials;
       c.workers = workers;
       c.maxMessagesPerPull = maxMessagesPerPull;
+      c.maxBytesPerPull = maxBytesPerPull;
       c.ackDeadline = ackDeadline;
       c.pullTimeout = pullTimeout;
       c.cursor = cursor;
@@ -489,7 +506,8 @@ public final class PubSubQueue implements Queue {
       c.orderingKey = orderingKey;
       c.writeTimeout = writeTimeout;
       c.shutdownGrace = shutdownGrace;
-      c.createIfMissing = createIfMissing;
+      // Off against the real service (topics and subscriptions are an operator's), on with an emulator.
+      c.createIfMissing = createIfMissing != null ? createIfMissing : emulatorHost != null;
       c.clock = clock;
       return c;
     }

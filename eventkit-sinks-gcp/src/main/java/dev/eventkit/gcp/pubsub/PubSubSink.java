@@ -11,6 +11,7 @@ import com.google.cloud.pubsub.v1.Publisher;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.eventkit.event.Envelope;
+import dev.eventkit.gcp.internal.ClientHeaders;
 import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
@@ -41,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#maxRequestBytes}) and sends them at once. With an {@link Builder#orderingKey ordering key},
  * messages of one key are published in order; after a failure the key is resumed, so a retried message may
  * follow messages that were written after it. A missing topic is created on the next failure when
- * {@link Builder#createTopicIfMissing} is on (the default), as an emulator forgets its topics when it restarts.
+ * {@link Builder#createTopicIfMissing} is on (the default with an emulator, which forgets its topics when it
+ * restarts; off against the real service). A creation the service refuses (no permission) makes writes fail fast
+ * for a backoff (1 s doubling to 1 min), then publishing is tried again.
  *
  * <p>Replays: delivery is at least once, so a subscriber may see an event twice; the {@value
  * PubSubMessages#EVENT_ID} attribute identifies it.
@@ -56,6 +59,9 @@ public final class PubSubSink implements Sink {
   private static final Logger LOG = LoggerFactory.getLogger(PubSubSink.class);
   /** Pub/Sub's limit is 10 MB per message; leave room for the attributes and the request's framing. */
   private static final int MAX_DATA_BYTES = 9_500_000;
+
+  private static final Duration MIN_REPAIR_BACKOFF = Duration.ofSeconds(1);
+  private static final Duration MAX_REPAIR_BACKOFF = Duration.ofMinutes(1);
 
   private final String name;
   private final String topic;
@@ -73,6 +79,14 @@ public final class PubSubSink implements Sink {
   private final AtomicInteger outstanding = new AtomicInteger();
   /** Set while a missing topic is being recreated: writes then fail fast instead of publishing. */
   private volatile boolean topicGone;
+  /**
+   * After a repair failed (for example PERMISSION_DENIED: no {@code pubsub.topics.create}), writes fail fast until
+   * this {@code System.nanoTime()} and then publish again: the topic may have been created by someone else.
+   */
+  private volatile long publishAgainAt = System.nanoTime();
+  /** The next backoff after a failed repair; doubled up to {@link #MAX_REPAIR_BACKOFF}. Admin thread only. */
+  private Duration repairBackoff = MIN_REPAIR_BACKOFF;
+  private volatile boolean warnedRepairDenied;
   private volatile boolean closed;
   private volatile boolean warnedMissingTopic;
 
@@ -83,7 +97,7 @@ public final class PubSubSink implements Sink {
     this.connection = b.connection != null ? b.connection
         : new PubSubConnection(b.projectId, b.emulatorHost, b.credentials);
     this.orderingKey = b.orderingKey;
-    this.createTopicIfMissing = b.createTopicIfMissing;
+    this.createTopicIfMissing = b.createsTopics();
     this.ensuredSubscription = b.ensuredSubscription;
     this.ensuredAckDeadline = b.ensuredAckDeadline;
     this.publishTimeout = b.publishTimeout;
@@ -95,6 +109,7 @@ public final class PubSubSink implements Sink {
     try {
       Publisher.Builder pb = Publisher.newBuilder(connection.topic(topic))
           .setEnableMessageOrdering(orderingKey != null)
+          .setHeaderProvider(ClientHeaders.provider())
           .setBatchingSettings(BatchingSettings.newBuilder()
               .setElementCountThreshold(b.maxMessagesPerRequest)
               .setRequestByteThreshold(b.maxRequestBytes)
@@ -156,6 +171,11 @@ public final class PubSubSink implements Sink {
     if (topicGone) {
       topicMissing();
       result.complete(WriteResult.failed(Failure.retryable("Pub/Sub topic is being recreated")));
+      return result;
+    }
+    if (System.nanoTime() - publishAgainAt < 0) {
+      result.complete(WriteResult.failed(Failure.retryable("Pub/Sub topic missing; publishing again after a "
+          + "backoff")));
       return result;
     }
     Map<Integer, Failure> failures = new ConcurrentHashMap<>();
@@ -244,12 +264,26 @@ public final class PubSubSink implements Sink {
           }
           if (outstanding.get() == 0) {
             ensureTopic();
+            repairBackoff = MIN_REPAIR_BACKOFF;
             topicGone = false;
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-          LOG.warn("cannot create Pub/Sub topic {}: {}", topic, RpcFailures.classify(e).reason());
+          // Publish again after a backoff rather than never: someone with the right may create the topic.
+          Duration backoff = repairBackoff;
+          repairBackoff = backoff.multipliedBy(2).compareTo(MAX_REPAIR_BACKOFF) > 0 ? MAX_REPAIR_BACKOFF
+              : backoff.multipliedBy(2);
+          publishAgainAt = System.nanoTime() + backoff.toNanos();
+          topicGone = false;
+          if (RpcFailures.code(e) == StatusCode.Code.PERMISSION_DENIED && !warnedRepairDenied) {
+            warnedRepairDenied = true;
+            LOG.warn("cannot create Pub/Sub topic {}: permission denied (pubsub.topics.create); create the topic "
+                + "and its subscription, publishing is retried meanwhile", topic);
+          } else {
+            LOG.warn("cannot create Pub/Sub topic {}: {}; publishing again in {}", topic,
+                RpcFailures.classify(e).reason(), backoff);
+          }
         } finally {
           repairing.set(false);
         }
@@ -307,7 +341,7 @@ public final class PubSubSink implements Sink {
     private long maxMessagesPerRequest = 500;
     private long maxRequestBytes = 4L * 1024 * 1024;
     private Duration publishTimeout = Duration.ofSeconds(30);
-    private boolean createTopicIfMissing = true;
+    private Boolean createTopicIfMissing;
     private PubSubConnection connection;
     private String ensuredSubscription;
     private Duration ensuredAckDeadline;
@@ -359,10 +393,19 @@ public final class PubSubSink implements Sink {
       return this;
     }
 
-    /** Whether a missing topic is created (needs the Pub/Sub Editor role); on by default. */
+    /**
+     * Whether a missing topic is created (needs {@code pubsub.topics.create}, in the Pub/Sub Editor role). Default:
+     * on with an emulator (which forgets its topics when it restarts), off against the real service, where topics
+     * are an operator's to create. When creating is refused, publishing is tried again after a backoff.
+     */
     public Builder createTopicIfMissing(boolean create) {
       this.createTopicIfMissing = create;
       return this;
+    }
+
+    /** Whether the sink will create a missing topic, given the settings so far. */
+    boolean createsTopics() {
+      return createTopicIfMissing != null ? createTopicIfMissing : emulatorHost != null;
     }
 
     /** Shares a connection owned by the caller (the queue), who closes it. */

@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * delivered or dead-lettered its share. If the process dies first, the lease runs out and Pub/Sub redelivers the
  * messages — to this or another worker — which idempotent sinks absorb.
  *
- * <p>Flow control: a loop holds one pulled batch at a time, so a worker process never holds more than
- * {@code loops × maxMessages} messages.
+ * <p>Flow control: a loop holds one pulled batch at a time, of at most {@code maxMessages} messages and
+ * {@code maxBytes} bytes (at least one message), so a worker process holds at most {@code loops × maxBytes} of
+ * messages. Pub/Sub's pull takes only a message count: the loop asks for as many messages as fit in
+ * {@code maxBytes} at the average size of the last pull, and hands back at once (ack deadline 0) what a pull
+ * returned beyond {@code maxBytes}.
  *
  * <p>Thread-safety: {@link #run} runs on one thread; {@link #stop} and {@link #abandon} may be called from any.
  */
@@ -44,7 +47,10 @@ final class PullWorker implements Runnable {
   private final Duration ackDeadline;
   private final boolean createIfMissing;
   private final int maxMessages;
+  private final long maxBytes;
   private final List<WorkerTarget> targets;
+  /** How many messages the next pull asks for; adapted to the message size. Loop thread only. */
+  private int nextPull;
 
   private volatile boolean running = true;
   private volatile boolean abandoned;
@@ -52,7 +58,7 @@ final class PullWorker implements Runnable {
   private volatile Thread thread;
 
   PullWorker(PubSubConnection connection, SubscriptionAdminClient client, String subscription, String topic,
-      Duration ackDeadline, boolean createIfMissing, int maxMessages, List<WorkerTarget> targets) {
+      Duration ackDeadline, boolean createIfMissing, int maxMessages, long maxBytes, List<WorkerTarget> targets) {
     this.connection = connection;
     this.client = client;
     this.subscription = subscription;
@@ -61,6 +67,8 @@ final class PullWorker implements Runnable {
     this.ackDeadline = ackDeadline;
     this.createIfMissing = createIfMissing;
     this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
+    this.nextPull = maxMessages;
     this.targets = targets;
   }
 
@@ -73,7 +81,7 @@ final class PullWorker implements Runnable {
       PullResponse response;
       try {
         ApiFuture<PullResponse> pull = client.pullCallable().futureCall(PullRequest.newBuilder()
-            .setSubscription(subscriptionPath).setMaxMessages(maxMessages).build());
+            .setSubscription(subscriptionPath).setMaxMessages(nextPull).build());
         currentPull = pull;
         if (!running) {
           pull.cancel(true);
@@ -121,8 +129,34 @@ final class PullWorker implements Runnable {
         pause(100);
         continue;
       }
-      handle(response.getReceivedMessagesList());
+      handle(withinBytes(response.getReceivedMessagesList()));
     }
+  }
+
+  /** The leading messages that fit in {@code maxBytes} (at least one); the rest are handed back at once. */
+  private List<ReceivedMessage> withinBytes(List<ReceivedMessage> pulled) {
+    long total = 0;
+    long kept = 0;
+    int keep = 0;
+    for (int i = 0; i < pulled.size(); i++) {
+      int size = pulled.get(i).getMessage().getSerializedSize();
+      total += size;
+      if (keep == i && (i == 0 || kept + size <= maxBytes)) {
+        kept += size;
+        keep++;
+      }
+    }
+    long average = Math.max(1, total / pulled.size());
+    nextPull = (int) Math.max(1, Math.min(maxMessages, maxBytes / average));
+    if (keep == pulled.size()) {
+      return pulled;
+    }
+    List<String> excess = new ArrayList<>(pulled.size() - keep);
+    for (ReceivedMessage m : pulled.subList(keep, pulled.size())) {
+      excess.add(m.getAckId());
+    }
+    modifyDeadline(excess, 0);
+    return pulled.subList(0, keep);
   }
 
   private void handle(List<ReceivedMessage> messages) {

@@ -131,8 +131,9 @@ class BigQueryLoaderTest {
       all.addAll(more);
       assertThat(rows(t)).containsExactlyInAnyOrderElementsOf(all);
     }
-    assertThat(storage.get(t.bucket, "_eventkit/loads/" + t.dataset + "." + t.table + "/lease"))
-        .as("the lease is released after each run").isNull();
+    assertThat(storage.get(t.bucket, "_eventkit/loads/" + t.dataset + "." + t.table + "/lease").getMetadata())
+        .as("the lease is released (expires at once) after each run, noting when it ran")
+        .containsEntry("expires", CLOCK.instant().toString()).containsEntry("ranAt", CLOCK.instant().toString());
   }
 
   @Test

@@ -20,7 +20,9 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Int64Value;
+import dev.eventkit.gcp.testing.UserAgents;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -37,7 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A Storage Write API server on loopback (plaintext gRPC) that keeps the service's offset rules, which the BigQuery
  * emulator does not enforce: an append at an offset below the stream's end is refused with ALREADY_EXISTS, above it
  * with OUT_OF_RANGE. It stores the event ids of appended rows per stream, and can be told to let the next append
- * land but never answer it — a lost acknowledgement. Tests only; thread-safe.
+ * land but never answer it — a lost acknowledgement — or to let it land and then fail the connection with
+ * UNAVAILABLE, as the service does when a frontend drops a stream. It serves tables' {@code _default} streams
+ * (created on first use) and, like the service, refuses an AppendRows request over 10 MB with INVALID_ARGUMENT.
+ * Tests only; thread-safe.
  */
 final class FakeWriteApi implements AutoCloseable {
 
@@ -50,10 +55,16 @@ final class FakeWriteApi implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger();
   private final TableSchema schema = schema();
   private boolean swallowNextAck;
+  private final UserAgents userAgents = new UserAgents();
+  private boolean swallowAllAcks;
+  private boolean failNextAfterStoring;
+  static final int MAX_REQUEST_BYTES = 10 * 1024 * 1024;
   private final Server server;
 
   FakeWriteApi() throws IOException {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Service()).build()
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .maxInboundMessageSize(2 * MAX_REQUEST_BYTES)
+        .addService(ServerInterceptors.intercept(new Service(), userAgents)).build()
         .start();
   }
 
@@ -66,8 +77,26 @@ final class FakeWriteApi implements AutoCloseable {
     swallowNextAck = true;
   }
 
+  /**
+   * Every append from now on is stored but never answered, and the server no longer ends a connection the client
+   * half-closes: an overloaded or partitioned frontend, as far as the client can tell.
+   */
+  synchronized void swallowAllAcknowledgements() {
+    swallowAllAcks = true;
+  }
+
+  /** The next append is stored, then its connection fails with UNAVAILABLE instead of an answer. */
+  synchronized void failNextAfterStoring() {
+    failNextAfterStoring = true;
+  }
+
   synchronized List<String> stored(String stream) {
     return List.copyOf(streams.getOrDefault(stream, List.of()));
+  }
+
+  /** The {@code user-agent} of every call. */
+  List<String> userAgents() {
+    return userAgents.seen();
   }
 
   synchronized List<String> streamNames() {
@@ -121,6 +150,9 @@ final class FakeWriteApi implements AutoCloseable {
     @Override
     public void getWriteStream(GetWriteStreamRequest request, StreamObserver<WriteStream> out) {
       synchronized (FakeWriteApi.this) {
+        if (request.getName().endsWith("/streams/_default")) {
+          streams.putIfAbsent(request.getName(), new ArrayList<>());
+        }
         if (!streams.containsKey(request.getName())) {
           out.onError(Status.NOT_FOUND.withDescription("no stream " + request.getName()).asRuntimeException());
           return;
@@ -164,6 +196,12 @@ final class FakeWriteApi implements AutoCloseable {
           long offset = request.hasOffset() ? request.getOffset().getValue() : -1;
           List<String> eventIds = eventIds(request);
           synchronized (FakeWriteApi.this) {
+            if (request.getSerializedSize() > MAX_REQUEST_BYTES) {
+              appends.add(new Append(stream, offset, eventIds, "TOO_LARGE"));
+              out.onError(Status.INVALID_ARGUMENT.withDescription("AppendRows request too large")
+                  .asRuntimeException());
+              return;
+            }
             List<String> rows = streams.get(stream);
             if (rows == null) {
               appends.add(new Append(stream, offset, eventIds, "NOT_FOUND"));
@@ -184,7 +222,13 @@ final class FakeWriteApi implements AutoCloseable {
               return;
             }
             rows.addAll(eventIds);
-            if (swallowNextAck) {
+            if (failNextAfterStoring) {
+              failNextAfterStoring = false;
+              appends.add(new Append(stream, offset, eventIds, "STORED_THEN_UNAVAILABLE"));
+              out.onError(Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
+              return;
+            }
+            if (swallowNextAck || swallowAllAcks) {
               swallowNextAck = false;
               appends.add(new Append(stream, offset, eventIds, "STORED_UNANSWERED"));
               return;
@@ -235,6 +279,11 @@ final class FakeWriteApi implements AutoCloseable {
 
         @Override
         public void onCompleted() {
+          synchronized (FakeWriteApi.this) {
+            if (swallowAllAcks) {
+              return;
+            }
+          }
           out.onCompleted();
         }
       };
