@@ -101,10 +101,10 @@ public class WriterStalls {
       if (name.contains("LinkedBlockingQueue.poll")) {
         return "idle";
       }
-      if (name.contains("runPrune")) {
+      if (name.contains("runPrune") || name.contains("startPrune") || name.contains("continuePrune")) {
         return "prune";
       }
-      if (name.contains("recomputeMinCursor")) {
+      if (name.contains("recomputeMinCursor") || name.contains("updateMinCursor")) {
         return "cursor";
       }
       if (name.endsWith("fsync") || name.endsWith("fdatasync")) {

@@ -32,6 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteException;
@@ -61,6 +62,8 @@ public final class SqliteRingBuffer implements RingBuffer {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteRingBuffer.class);
   private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
+  /** The most rows one retention transaction deletes: a few milliseconds, so that no append waits longer. */
+  private static final int PRUNE_SLICE_ROWS = 1_000;
 
   private final Path path;
   private final Durability durability;
@@ -82,6 +85,11 @@ public final class SqliteRingBuffer implements RingBuffer {
   private PreparedStatement upsert;
   private long pageLimit;
   private long nextPruneNanos;
+  private PreparedStatement deletePrefix;
+  // Retention under way: rows up to pruneUpTo are due; prunedInRun counts what this run has deleted so far.
+  private long pruneUpTo;
+  private long prunedInRun;
+  private final List<Prune> pruneWaiters = new ArrayList<>();
   private long nextProbeNanos;
   private long lastFailedBytes;
   private boolean unconsumedBytesStale;
@@ -109,6 +117,9 @@ public final class SqliteRingBuffer implements RingBuffer {
 
   /** Runs on the writer thread right after each group commit, as bookkeeping does; lets tests make it fail. */
   volatile SqlAction afterCommitForTest;
+
+  /** Runs on the writer thread after each committed retention slice, with the rows it deleted. */
+  volatile LongConsumer pruneSliceForTest;
 
   /** An action on the writer's connection that may fail with an SQL error. */
   interface SqlAction {
@@ -208,6 +219,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       }
     }
     insert = writer.prepareStatement("INSERT INTO log (appended_at, size, body) VALUES (?, ?, ?)");
+    deletePrefix = writer.prepareStatement("DELETE FROM log WHERE seq <= ?");
     upsert = writer.prepareStatement("INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) "
         + "DO UPDATE SET seq = excluded.seq WHERE excluded.seq > cursors.seq");
   }
@@ -473,10 +485,13 @@ public final class SqliteRingBuffer implements RingBuffer {
     List<Op> group = new ArrayList<>();
     try {
       while (true) {
-        long wait = Math.max(0, nextTimerNanos() - System.nanoTime());
+        // While retention has rows to delete, the writer does not wait: it deletes a slice whenever no append is
+        // pending, and one slice after each group otherwise, so appends go first and retention still progresses.
+        long wait = pruneDue() ? 0 : Math.max(0, nextTimerNanos() - System.nanoTime());
         Op first = ops.poll(wait, TimeUnit.NANOSECONDS);
         if (first == null) {
           runTimers();
+          continuePrune();
           continue;
         }
         if (first instanceof Stop) {
@@ -490,6 +505,7 @@ public final class SqliteRingBuffer implements RingBuffer {
         if (stop != null) {
           return;
         }
+        continuePrune();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -497,6 +513,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       LOG.error("the event log writer stopped unexpectedly", e);
       throw e;
     } finally {
+      answerPrunes(new IllegalStateException("the event log is closed"));
       closeWriter();
     }
   }
@@ -511,7 +528,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       probe();
     }
     if (now >= nextPruneNanos) {
-      runPrune(null);
+      startPrune(null);
     }
   }
 
@@ -558,7 +575,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       } else if (op instanceof DropCursor) {
         runDropCursor((DropCursor) op);
       } else if (op instanceof Prune) {
-        runPrune((Prune) op);
+        startPrune((Prune) op);
       } else if (op instanceof WithWriter) {
         runWithWriter((WithWriter) op);
       }
@@ -772,9 +789,11 @@ public final class SqliteRingBuffer implements RingBuffer {
   private void closeWriter() {
     closeQuietly(insert);
     closeQuietly(upsert);
+    closeQuietly(deletePrefix);
     closeQuietly(writer);
     insert = null;
     upsert = null;
+    deletePrefix = null;
     writer = null;
   }
 
@@ -890,39 +909,73 @@ public final class SqliteRingBuffer implements RingBuffer {
     unconsumedBytesStale = false;
   }
 
-  private void runPrune(Prune op) {
+  /**
+   * Works out what retention removes now and leaves the deleting to {@link #continuePrune()}, a slice at a time:
+   * deleting a whole run at once held up every append behind it for as long as a second.
+   */
+  private void startPrune(Prune op) {
     nextPruneNanos = System.nanoTime() + retention.cleanupInterval().toNanos();
+    if (op != null) {
+      pruneWaiters.add(op);
+    }
     try {
       ensureWriter();
-      long min;
-      synchronized (admission) {
-        min = minCursor;
-      }
+      long min = minCursor;
       long bySize = min - retention.maxRetainedEvents();
       long byAge = lastAppendedBefore(System.currentTimeMillis() - retention.maxAge().toMillis());
-      long bound = Math.min(min, Math.max(bySize, byAge));
-      long deleted = 0;
-      while (firstSequence <= bound) {
-        long chunkEnd = Math.min(bound, firstSequence + 9_999);
-        try (PreparedStatement ps = writer.prepareStatement("DELETE FROM log WHERE seq <= ?")) {
-          ps.setLong(1, chunkEnd);
-          deleted += ps.executeUpdate();
-        }
-        writer.commit();
-        firstSequence = chunkEnd + 1;
-      }
-      if (deleted > 0) {
-        LOG.debug("retention removed {} consumed event(s) from the log", deleted);
-      }
-      if (op != null) {
-        answer(op, null);
-      }
+      pruneUpTo = Math.max(pruneUpTo, Math.min(min, Math.max(bySize, byAge)));
     } catch (SQLException | RuntimeException e) {
-      resetWriter();
-      LOG.warn("retention of the event log failed: {}", e.getMessage());
-      if (op != null) {
-        answer(op, e);
+      pruneFailed(e);
+    }
+  }
+
+  /** Whether retention has rows left to delete; never above the lowest cursor, which a new cursor may lower. */
+  private boolean pruneDue() {
+    return firstSequence <= Math.min(pruneUpTo, minCursor);
+  }
+
+  /** Deletes the next slice of the due rows in a transaction of its own, and answers the prunes once none is left. */
+  private void continuePrune() {
+    if (pruneDue()) {
+      long end = Math.min(Math.min(pruneUpTo, minCursor), firstSequence + PRUNE_SLICE_ROWS - 1);
+      long deleted;
+      try {
+        ensureWriter();
+        deletePrefix.setLong(1, end);
+        deleted = deletePrefix.executeUpdate();
+        writer.commit();
+      } catch (SQLException | RuntimeException e) {
+        pruneFailed(e);
+        return;
       }
+      firstSequence = end + 1;
+      prunedInRun += deleted;
+      LongConsumer hook = pruneSliceForTest;
+      if (hook != null) {
+        hook.accept(deleted);
+      }
+    }
+    if (!pruneDue() && (prunedInRun > 0 || !pruneWaiters.isEmpty())) {
+      if (prunedInRun > 0) {
+        LOG.debug("retention removed {} consumed event(s) from the log", prunedInRun);
+      }
+      prunedInRun = 0;
+      answerPrunes(null);
+    }
+  }
+
+  private void pruneFailed(Exception e) {
+    resetWriter();
+    LOG.warn("retention of the event log failed: {}", e.getMessage());
+    pruneUpTo = firstSequence - 1;
+    prunedInRun = 0;
+    answerPrunes(e);
+  }
+
+  private void answerPrunes(Throwable error) {
+    if (!pruneWaiters.isEmpty()) {
+      answer(new ArrayList<>(pruneWaiters), error);
+      pruneWaiters.clear();
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -213,6 +214,38 @@ class SqliteRingBufferTest extends RingBufferContract {
       assertThat(log.stats().unconsumedEvents()).isEqualTo(2);
       long twoRecords = log.read(1, 10).stream().mapToLong(r -> EnvelopeCodec.encode(r.envelope()).length).sum();
       assertThat(log.stats().unconsumedBytes()).isEqualTo(twoRecords);
+    }
+  }
+
+  @Test
+  void retentionDeletesInSmallSlicesAndAnAppendArrivingMeanwhileIsAnsweredFirst() throws Exception {
+    RetentionPolicy keepNothing = RetentionPolicy.builder().maxRetainedEvents(0).build();
+    try (SqliteRingBuffer log = SqliteRingBuffer.builder(dir.resolve("slices.db")).retention(keepNothing).build()) {
+      log.openCursor("sink");
+      for (int i = 0; i < 5; i++) {
+        log.append(Envelopes.tracks("a" + i + "-", 2_000)).get(30, TimeUnit.SECONDS);
+      }
+      log.commit("sink", 10_000).get(10, TimeUnit.SECONDS);
+      List<Long> slices = new CopyOnWriteArrayList<>();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      CompletableFuture<Long> meanwhile = new CompletableFuture<>();
+      log.pruneSliceForTest = deleted -> {
+        slices.add(deleted);
+        if (slices.size() == 1) {
+          // Arrives while the prune is under way, as requests do.
+          log.append(Envelopes.tracks("late", 1)).whenComplete((seq, e) -> {
+            answered.add("append");
+            meanwhile.complete(seq);
+          });
+        }
+      };
+      CompletableFuture<Void> pruned = log.prune().whenComplete((v, e) -> answered.add("prune"));
+      pruned.get(30, TimeUnit.SECONDS);
+      assertThat(meanwhile.get(10, TimeUnit.SECONDS)).isEqualTo(10_001);
+      assertThat(slices).allMatch(n -> n <= 1_000);
+      assertThat(slices.stream().mapToLong(Long::longValue).sum()).isEqualTo(10_000);
+      assertThat(answered).containsExactly("append", "prune");
+      assertThat(log.read(0, 10)).extracting(r -> r.envelope().id()).containsExactly("late0");
     }
   }
 
