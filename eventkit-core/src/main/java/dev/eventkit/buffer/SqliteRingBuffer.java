@@ -32,6 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,11 +71,16 @@ public final class SqliteRingBuffer implements RingBuffer {
   private final RetentionPolicy retention;
   private final int maxBatchRows;
   private final long maxBatchDelayNanos;
+  private final long maxWalBytes;
 
   private final Connection reader;
   private final Object readLock = new Object();
   private final BlockingQueue<Op> ops = new LinkedBlockingQueue<>();
   private final Thread writerThread;
+  // Held by the writer for each turn of its loop (every transaction happens inside one), so that the checkpointer
+  // can pause it between transactions; fair, so that a waiting checkpointer goes before the writer's next turn.
+  private final ReentrantLock writerPause = new ReentrantLock(true);
+  private final WalCheckpointer checkpointer;
   private final ExecutorService callbacks;
   private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
 
@@ -132,7 +138,9 @@ public final class SqliteRingBuffer implements RingBuffer {
     this.retention = b.retention;
     this.maxBatchRows = b.maxBatchRows;
     this.maxBatchDelayNanos = b.maxBatchDelay.toNanos();
+    this.maxWalBytes = b.maxWalBytes;
     Connection readerConnection = null;
+    Connection checkpointConnection = null;
     try {
       Path parent = path.toAbsolutePath().getParent();
       if (parent != null) {
@@ -140,14 +148,17 @@ public final class SqliteRingBuffer implements RingBuffer {
       }
       writer = open();
       readerConnection = open();
+      checkpointConnection = open();
       initialise();
       prepareWriter();
     } catch (Exception e) {
       closeWriter();
       closeQuietly(readerConnection);
+      closeQuietly(checkpointConnection);
       throw new IllegalStateException("cannot open the event log at " + path, e);
     }
     reader = readerConnection;
+    checkpointer = new WalCheckpointer(checkpointConnection, maxWalBytes, writerPause, readLock);
     nextPruneNanos = System.nanoTime() + retention.cleanupInterval().toNanos();
     // One thread takes the answers off the writer. A fork-join pool rather than a plain one: a callback waiting
     // for another future of the log (join, get) makes it add a thread, so waiting there cannot deadlock, while the
@@ -179,6 +190,8 @@ public final class SqliteRingBuffer implements RingBuffer {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=" + durability.name());
       s.execute("PRAGMA busy_timeout=10000");
+      // The WAL file is trimmed to this size whenever it starts over (see WalCheckpointer).
+      s.execute("PRAGMA journal_size_limit=" + maxWalBytes);
     } catch (SQLException e) {
       closeQuietly(c);
       throw e;
@@ -212,12 +225,14 @@ public final class SqliteRingBuffer implements RingBuffer {
   }
 
   private void prepareWriter() throws SQLException {
-    writer.setAutoCommit(false);
-    if (pageLimit > 0) {
-      try (Statement s = writer.createStatement()) {
+    try (Statement s = writer.createStatement()) {
+      // Checkpoints run on the checkpointer's thread: SQLite's automatic one would copy and fsync inside a commit.
+      s.execute("PRAGMA wal_autocheckpoint=0");
+      if (pageLimit > 0) {
         s.execute("PRAGMA max_page_count=" + pageLimit);
       }
     }
+    writer.setAutoCommit(false);
     insert = writer.prepareStatement("INSERT INTO log (appended_at, size, body) VALUES (?, ?, ?)");
     deletePrefix = writer.prepareStatement("DELETE FROM log WHERE seq <= ?");
     upsert = writer.prepareStatement("INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) "
@@ -432,6 +447,18 @@ public final class SqliteRingBuffer implements RingBuffer {
     return op.future;
   }
 
+  /** Reads a numeric {@code PRAGMA} of the writer's connection, as the writer sees it. */
+  CompletableFuture<Long> writerPragmaForTest(String pragma) {
+    WithWriter op = new WithWriter(c -> {
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA " + pragma)) {
+        r.next();
+        return r.getLong(1);
+      }
+    });
+    submit(op);
+    return op.future;
+  }
+
   /** Operations waiting for the writer to take them, for tests that need it to be busy with a known one. */
   int queuedForTest() {
     return ops.size();
@@ -448,6 +475,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       return;
     }
     closed = true;
+    checkpointer.close();
     ops.add(new Stop());
     try {
       writerThread.join(TimeUnit.SECONDS.toMillis(30));
@@ -489,23 +517,28 @@ public final class SqliteRingBuffer implements RingBuffer {
         // pending, and one slice after each group otherwise, so appends go first and retention still progresses.
         long wait = pruneDue() ? 0 : Math.max(0, nextTimerNanos() - System.nanoTime());
         Op first = ops.poll(wait, TimeUnit.NANOSECONDS);
-        if (first == null) {
-          runTimers();
-          continuePrune();
-          continue;
-        }
         if (first instanceof Stop) {
           return;
         }
-        group.clear();
-        group.add(first);
-        Op stop = collectGroup(group, first.rows());
-        writeGroup(group);
-        runTimers();
-        if (stop != null) {
-          return;
+        writerPause.lock();
+        try {
+          if (first == null) {
+            runTimers();
+            continuePrune();
+            continue;
+          }
+          group.clear();
+          group.add(first);
+          Op stop = collectGroup(group, first.rows());
+          writeGroup(group);
+          runTimers();
+          if (stop != null) {
+            return;
+          }
+          continuePrune();
+        } finally {
+          writerPause.unlock();
         }
-        continuePrune();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -645,6 +678,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       cursors.merge(m.getKey(), m.getValue(), Math::max);
     }
     commits.incrementAndGet();
+    checkpointer.written(bytes);
     if (rows > 0) {
       // Only stored appends (or the probe) say the log stores again: a tiny cursor update may fit where events
       // do not, and /health must keep saying "failing" while intake is refused.
@@ -950,6 +984,8 @@ public final class SqliteRingBuffer implements RingBuffer {
       }
       firstSequence = end + 1;
       prunedInRun += deleted;
+      // Deleting rewrites the pages the rows were on: about as much WAL as the rows took to write.
+      checkpointer.written(deleted * 1024);
       LongConsumer hook = pruneSliceForTest;
       if (hook != null) {
         hook.accept(deleted);
@@ -1181,6 +1217,7 @@ public final class SqliteRingBuffer implements RingBuffer {
     private RetentionPolicy retention = RetentionPolicy.defaults();
     private int maxBatchRows = 2_000;
     private Duration maxBatchDelay = Duration.ZERO;
+    private long maxWalBytes = 64L << 20;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
@@ -1205,6 +1242,15 @@ public final class SqliteRingBuffer implements RingBuffer {
     /** How long the writer waits for more appends to join a group; zero commits whatever is pending at once. */
     public Builder maxBatchDelay(Duration delay) {
       this.maxBatchDelay = Objects.requireNonNull(delay, "maxBatchDelay");
+      return this;
+    }
+
+    /**
+     * How large the WAL may grow before the checkpointer briefly pauses the writer to start it over; also the size
+     * its file is trimmed to. Default 64 MiB.
+     */
+    Builder maxWalBytes(long bytes) {
+      this.maxWalBytes = bytes;
       return this;
     }
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.testing.Envelopes;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,6 +24,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -246,6 +250,36 @@ class SqliteRingBufferTest extends RingBufferContract {
       assertThat(slices.stream().mapToLong(Long::longValue).sum()).isEqualTo(10_000);
       assertThat(answered).containsExactly("append", "prune");
       assertThat(log.read(0, 10)).extracting(r -> r.envelope().id()).containsExactly("late0");
+    }
+  }
+
+  @Test
+  void commitsNeverCheckpointAndTheWalStaysNearItsBoundWhileAppendsNeverPause() throws Exception {
+    Path file = dir.resolve("bounded.db");
+    long bound = 256 << 10;
+    try (SqliteRingBuffer log = SqliteRingBuffer.builder(file).maxWalBytes(bound).build()) {
+      assertThat(log.writerPragmaForTest("wal_autocheckpoint").get(10, TimeUnit.SECONDS)).isZero();
+      // Four appenders, each with a batch in flight, keep the writer busy: about 20 MB in all.
+      ExecutorService threads = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<?>> appenders = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          String prefix = "t" + t + "-";
+          appenders.add(threads.submit(() -> {
+            for (int i = 0; i < 100; i++) {
+              log.append(Envelopes.tracks(prefix + i + "-", 200)).join();
+            }
+          }));
+        }
+        for (Future<?> f : appenders) {
+          f.get(120, TimeUnit.SECONDS);
+        }
+      } finally {
+        threads.shutdownNow();
+      }
+      assertThat(log.lastSequence()).isEqualTo(80_000);
+      // SQLite's own automatic checkpoint would have let the WAL reach 1,000 pages (4 MB) and kept the file there.
+      assertThat(Files.size(dir.resolve("bounded.db-wal"))).isLessThan(3L << 20);
     }
   }
 
