@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * <p>A passive checkpoint runs whenever the writer reports {@code signalBytes} written since the last one, and at
  * least every second. It blocks no one, and once it has copied everything the writer starts the WAL over at its
  * next transaction. A writer that never pauses leaves no such moment, so when a passive checkpoint leaves the WAL
- * above {@code maxWalBytes}, the checkpointer pauses the writer ({@code writerPause}, which the writer holds for
- * each of its transactions) and the log's own reader ({@code readerPause}) and runs a {@code RESTART} checkpoint:
- * only the frames written during the passive one are left to copy, so the pause is short, and the WAL then starts
+ * above {@code maxWalBytes}, the checkpointer runs a few more passive checkpoints, each copying what was written
+ * during the one before, then pauses the writer ({@code writerPause}, which the writer holds for each of its
+ * transactions) and the log's own reader ({@code readerPause}) and runs a {@code RESTART} checkpoint: only the
+ * frames written during the last passive one are left to copy, so the pause is short, and the WAL then starts
  * over. {@code journal_size_limit} on the connections trims the file when it does.
  *
  * <p>Durability is SQLite's: the checkpointing connection uses the log's {@code synchronous} setting, so a
@@ -35,6 +36,7 @@ final class WalCheckpointer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalCheckpointer.class);
   private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long MAX_SIGNAL_BYTES = 4L << 20;
+  private static final int CATCH_UP_PASSES = 4;
 
   private final Connection connection;
   private final long maxWalBytes;
@@ -101,6 +103,16 @@ final class WalCheckpointer implements AutoCloseable {
       long walFrames = walFrames(s, "PASSIVE");
       passive.incrementAndGet();
       if (walFrames * pageSize > maxWalBytes) {
+        // Catch up without pausing anyone first: each pass copies what the writer added during the one before,
+        // so that the pause below has only a little left to copy.
+        for (int pass = 0; pass < CATCH_UP_PASSES; pass++) {
+          long before = walFrames;
+          walFrames = walFrames(s, "PASSIVE");
+          passive.incrementAndGet();
+          if ((walFrames - before) * pageSize <= signalBytes) {
+            break;
+          }
+        }
         long started = System.nanoTime();
         writerPause.lock();
         try {
