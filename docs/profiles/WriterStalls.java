@@ -98,13 +98,13 @@ public class WriterStalls {
     boolean fsync = false;
     for (RecordedFrame f : trace.getFrames()) {
       String name = f.getMethod() == null ? "" : f.getMethod().getType().getName() + "." + f.getMethod().getName();
-      if (name.contains("LinkedBlockingQueue.poll")) {
+      if (name.contains("LinkedBlockingQueue.poll") || name.contains("SqliteRingBuffer.awaitWork")) {
         return "idle";
       }
-      if (name.contains("runPrune")) {
+      if (name.contains("runPrune") || name.contains("startPrune") || name.contains("continuePrune")) {
         return "prune";
       }
-      if (name.contains("recomputeMinCursor")) {
+      if (name.contains("recomputeMinCursor") || name.contains("updateMinCursor")) {
         return "cursor";
       }
       if (name.endsWith("fsync") || name.endsWith("fdatasync")) {

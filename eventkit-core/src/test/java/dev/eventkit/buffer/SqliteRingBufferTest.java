@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.testing.Envelopes;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -17,7 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -171,6 +176,72 @@ class SqliteRingBufferTest {
       assertThat(log.stats().unconsumedEvents()).isEqualTo(2);
       long twoRecords = log.read(1, 10).stream().mapToLong(r -> EnvelopeCodec.encode(r.envelope()).length).sum();
       assertThat(log.stats().unconsumedBytes()).isEqualTo(twoRecords);
+    }
+  }
+
+  @Test
+  void retentionDeletesInSmallSlicesAndAnAppendArrivingMeanwhileIsAnsweredFirst() throws Exception {
+    RetentionPolicy keepNothing = RetentionPolicy.builder().maxRetainedEvents(0).build();
+    try (SqliteRingBuffer log = SqliteRingBuffer.builder(dir.resolve("slices.db")).retention(keepNothing).build()) {
+      log.openCursor("sink");
+      for (int i = 0; i < 5; i++) {
+        log.append(Envelopes.tracks("a" + i + "-", 2_000)).get(30, TimeUnit.SECONDS);
+      }
+      log.commit("sink", 10_000).get(10, TimeUnit.SECONDS);
+      List<Long> slices = new CopyOnWriteArrayList<>();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      CompletableFuture<Long> meanwhile = new CompletableFuture<>();
+      log.pruneSliceForTest = deleted -> {
+        slices.add(deleted);
+        if (slices.size() == 1) {
+          // Arrives while the prune is under way, as requests do.
+          log.append(Envelopes.tracks("late", 1)).whenComplete((seq, e) -> {
+            answered.add("append");
+            meanwhile.complete(seq);
+          });
+        }
+      };
+      CompletableFuture<Void> pruned = log.prune().whenComplete((v, e) -> answered.add("prune"));
+      pruned.get(30, TimeUnit.SECONDS);
+      assertThat(meanwhile.get(10, TimeUnit.SECONDS)).isEqualTo(10_001);
+      assertThat(slices).allMatch(n -> n <= 1_000);
+      assertThat(slices.stream().mapToLong(Long::longValue).sum()).isEqualTo(10_000);
+      assertThat(answered).containsExactly("append", "prune");
+      assertThat(log.read(0, 10)).extracting(r -> r.envelope().id()).containsExactly("late0");
+    }
+  }
+
+  @Test
+  void commitsNeverCheckpointAndTheWalStaysNearItsBoundWhileAppendsNeverPause() throws Exception {
+    Path file = dir.resolve("bounded.db");
+    long bound = 1 << 20;
+    try (SqliteRingBuffer log = SqliteRingBuffer.builder(file).maxWalBytes(bound).build()) {
+      assertThat(log.writerPragmaForTest("wal_autocheckpoint").get(10, TimeUnit.SECONDS)).isZero();
+      // Four appenders, each with a batch in flight, keep the writer busy: about 20 MB in all.
+      ExecutorService threads = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<?>> appenders = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          String prefix = "t" + t + "-";
+          appenders.add(threads.submit(() -> {
+            for (int i = 0; i < 100; i++) {
+              log.append(Envelopes.tracks(prefix + i + "-", 200)).join();
+            }
+          }));
+        }
+        for (Future<?> f : appenders) {
+          f.get(120, TimeUnit.SECONDS);
+        }
+      } finally {
+        threads.shutdownNow();
+      }
+      assertThat(log.lastSequence()).isEqualTo(80_000);
+      // With no cursor nothing counts as consumed: this is every byte appended.
+      long written = log.stats().unconsumedBytes();
+      assertThat(written).isGreaterThan(16L << 20);
+      // Without checkpoints the WAL would hold all of it. The bound is soft (the writer never waits for the
+      // checkpointer, so a slow checkpoint lets the WAL overshoot), hence the margin.
+      assertThat(Files.size(dir.resolve("bounded.db-wal"))).isLessThan(written / 3);
     }
   }
 
