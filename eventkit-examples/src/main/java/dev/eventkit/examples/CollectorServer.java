@@ -21,6 +21,10 @@ import dev.eventkit.input.pixel.PixelInput;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.input.selfdescribing.SelfDescribingInput;
 import dev.eventkit.input.webhook.WebhookInput;
+import dev.eventkit.kafka.KafkaQueue;
+import dev.eventkit.micrometer.MicrometerMetrics;
+import dev.eventkit.micrometer.PipelineMeterBinder;
+import dev.eventkit.micrometer.PrometheusEndpoint;
 import dev.eventkit.netty.NettyHost;
 import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.DirectorySchemaSource;
@@ -32,6 +36,8 @@ import dev.eventkit.sink.Sink;
 import dev.eventkit.snowplow.NetworkUserIdCookie;
 import dev.eventkit.snowplow.SnowplowInput;
 import dev.eventkit.snowplow.SnowplowSchemas;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -51,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * NDJSON file sinks under {@code EVENTKIT_DATA_DIR} ({@code events/}, {@code invalid/}, {@code dead-letter/}).
  * The Python collector's Google Cloud modes are one variable away (see {@link GcpConfig}): events to Cloud Storage
  * (loaded into BigQuery) or Firestore, and the log published to Pub/Sub for workers on other hosts.
- * Configured by environment variables (see {@link CollectorConfig}); stops cleanly on SIGTERM/Ctrl-C, leaving
+ * Configured by a YAML file and environment variables (see {@link CollectorConfig}, {@link ConfigKeys}), run from
+ * the command line of {@link CollectorCommand}; stops cleanly on SIGTERM/Ctrl-C, leaving
  * undelivered events in the log for the next start.
  *
  * <p>Thread-safe; {@link #start} once, {@link #close} once.
@@ -81,8 +88,13 @@ public final class CollectorServer implements AutoCloseable {
   /** Builds the pipeline from the configuration, starts it, and starts serving. */
   public static CollectorServer start(CollectorConfig config) throws IOException {
     SchemaRegistry registry = registry(config);
-    Pipeline pipeline = pipeline(config, registry).start();
-    Collector collector = collector(config, pipeline, registry);
+    PrometheusMeterRegistry meters = config.metricsPath() == null ? null
+        : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Pipeline pipeline = pipeline(config, registry, meters).start();
+    if (meters != null) {
+      new PipelineMeterBinder(pipeline).bindTo(meters);
+    }
+    Collector collector = collector(config, pipeline, registry, meters);
     exposureWarnings(config).forEach(w -> LOG.warn("{}", w));
     NettyHost netty = null;
     HttpServer server = null;
@@ -146,24 +158,56 @@ public final class CollectorServer implements AutoCloseable {
     return b.build();
   }
 
-  /**
-   * The example's collector: every input (Segment, self-describing, CloudEvents, webhooks, pixels, Snowplow), the
-   * schema pages, and the schema registry's health under {@code /health}.
-   */
+  /** The example's collector without the metrics route. */
   static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry) {
-    PixelInput.Builder pixels = PixelInput.builder();
-    config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
+    return collector(config, pipeline, registry, null);
+  }
+
+  /**
+   * The example's collector: the enabled inputs and the routes of {@link #mountRoutes}, with the configured limits
+   * and protections, and the schema registry's health under {@code /health}.
+   */
+  static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry,
+      PrometheusMeterRegistry meters) {
     Collector.Builder builder = Collector.builder(pipeline)
-        .input(SegmentInput.create())
-        .input(SelfDescribingInput.create())
-        .input(CloudEventsInput.create())
-        .input(WebhookInput.create())
-        .input(pixels.build())
-        .input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build())
-        .endpoint(SchemasEndpoint.create(registry))
         .maxBodyBytes(config.maxBodyBytes())
         .healthCheck("schemas", registry.healthCheck());
+    mountRoutes(builder, config, registry, meters);
     return config.security().apply(builder).build();
+  }
+
+  /**
+   * Every route the collector serves, in one place: the enabled inputs (Segment, self-describing, CloudEvents,
+   * webhooks, pixels, Snowplow), the schema pages, and the Prometheus scrape at {@code metrics.path}.
+   * ({@code /health} is the collector's own.)
+   */
+  private static void mountRoutes(Collector.Builder builder, CollectorConfig config, SchemaRegistry registry,
+      PrometheusMeterRegistry meters) {
+    java.util.Set<String> inputs = config.inputs();
+    if (inputs.contains("segment")) {
+      builder.input(SegmentInput.builder().collectPath(config.segmentCollectPath()).build());
+    }
+    if (inputs.contains("selfdescribing")) {
+      builder.input(SelfDescribingInput.create());
+    }
+    if (inputs.contains("cloudevents")) {
+      builder.input(CloudEventsInput.create());
+    }
+    if (inputs.contains("webhook")) {
+      builder.input(WebhookInput.create());
+    }
+    if (inputs.contains("pixel")) {
+      PixelInput.Builder pixels = PixelInput.builder();
+      config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
+      builder.input(pixels.build());
+    }
+    if (inputs.contains("snowplow")) {
+      builder.input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build());
+    }
+    builder.endpoint(SchemasEndpoint.create(registry));
+    if (meters != null) {
+      builder.endpoint(new PrometheusEndpoint(meters, config.metricsPath()));
+    }
   }
 
   /**
@@ -173,16 +217,17 @@ public final class CollectorServer implements AutoCloseable {
   static List<String> exposureWarnings(CollectorConfig config) {
     SecurityConfig security = config.security();
     List<String> out = new ArrayList<>();
+    out.addAll(config.warnings());
     if (security.writeKeys() == null && !isLoopback(config.host())) {
       out.add("*** eventkit is listening on " + config.host() + " without write keys: anyone who can reach this "
-          + "port can send events. Set EVENTKIT_WRITE_KEYS (or EVENTKIT_WRITE_KEYS_FILE) before exposing it, or "
-          + "EVENTKIT_HOST=127.0.0.1 for local use. ***");
+          + "port can send events. Set security.write_keys (EVENTKIT_WRITE_KEYS, or EVENTKIT_WRITE_KEYS_FILE) "
+          + "before exposing it, or server.host 127.0.0.1 (EVENTKIT_HOST) for local use. ***");
     }
     if (security.adminKeys() == null && !isLoopback(config.host())) {
-      out.add("/health and /schemas are open to anyone who can reach " + config.host()
-          + "; set EVENTKIT_ADMIN_KEY to require a key");
+      out.add("/health, /schemas and the metrics are open to anyone who can reach " + config.host()
+          + "; set security.admin_key (EVENTKIT_ADMIN_KEY) to require a key");
     }
-    out.addAll(security.warnings());
+    security.warnings().forEach(w -> out.add(config.source().describe(w)));
     return out;
   }
 
@@ -198,21 +243,28 @@ public final class CollectorServer implements AutoCloseable {
    * The example's pipeline: SQLite log; validation against the registry; NDJSON file sinks for valid, invalid and
    * dead-lettered events.
    */
-  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry) {
-    SqliteRingBuffer log = SqliteRingBuffer.builder(config.dataDirectory().resolve("wal.db"))
+  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry, PrometheusMeterRegistry meters) {
+    SqliteRingBuffer log = SqliteRingBuffer.builder(config.ringBufferPath())
         .durability(config.durabilityFull() ? Durability.FULL : Durability.NORMAL)
         .retention(RetentionPolicy.builder()
             .maxRetainedEvents(config.ringBufferMaxSize())
             .maxAge(config.ringBufferRetention())
             .capacityBytes(config.capacityBytes())
             .capacityEvents(config.capacityEvents())
+            .cleanupInterval(config.cleanupInterval())
             .build())
         .build();
     PipelineBuilder builder = Pipeline.builder()
         .ringBuffer(log)
         .queue(queue(config))
         .validator(SchemaValidator.create(registry));
-    if (config.gcp().deliversHere()) {
+    if (meters != null) {
+      builder.metrics(new MicrometerMetrics(meters));
+    }
+    if (config.sinkBatchSize() > 0) {
+      builder.batchSize(config.sinkBatchSize());
+    }
+    if (config.deliversHere()) {
       builder.sink(eventStore(config))
           .invalidSink(FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid")
               .prefix("invalid").build())
@@ -222,9 +274,14 @@ public final class CollectorServer implements AutoCloseable {
     return builder.build();
   }
 
-  /** {@code EVENTKIT_QUEUE_MODE}: in-process delivery, or the log published to Pub/Sub for workers anywhere. */
+  /**
+   * {@code queue.mode}: in-process delivery, or the log published to Pub/Sub or Kafka for workers anywhere.
+   */
   private static Queue queue(CollectorConfig config) {
     GcpConfig gcp = config.gcp();
+    if (gcp.queueMode().equals("kafka")) {
+      return kafkaQueue(config);
+    }
     if (!gcp.queueMode().equals("pubsub")) {
       return AsyncQueue.builder().workers(config.asyncWorkers()).build();
     }
@@ -233,6 +290,21 @@ public final class CollectorServer implements AutoCloseable {
         .topic(gcp.pubsubTopic()).subscription(gcp.pubsubSubscription()).workers(gcp.pubsubWorkers());
     if (gcp.pubsubEmulator() != null) {
       b.emulatorHost(gcp.pubsubEmulator());
+    }
+    if (config.publishBatchSize() > 0) {
+      b.publishBatchSize(config.publishBatchSize());
+    }
+    return b.build();
+  }
+
+  /** {@code queue.mode: kafka}: the log published to a Kafka topic, consumed by a group of workers. */
+  private static Queue kafkaQueue(CollectorConfig config) {
+    KafkaConfig kafka = config.kafka();
+    KafkaQueue.Builder b = KafkaQueue.builder(kafka.bootstrapServers())
+        .role(KafkaQueue.Role.valueOf(kafka.role().toUpperCase(java.util.Locale.ROOT)))
+        .topic(kafka.topic()).groupId(kafka.group()).workers(kafka.workers());
+    if (config.publishBatchSize() > 0) {
+      b.publishBatchSize(config.publishBatchSize());
     }
     return b.build();
   }
@@ -243,6 +315,12 @@ public final class CollectorServer implements AutoCloseable {
     switch (gcp.eventStore()) {
       case "gcs": {
         GcsSink.Builder b = GcsSink.builder(gcp.bucket()).name("gcs").projectId(gcp.projectId());
+        if (config.sinkBatchSize() > 0) {
+          b.maxBufferedEvents(config.sinkBatchSize());
+        }
+        if (config.flushInterval() != null) {
+          b.linger(config.flushInterval());
+        }
         if (gcp.storageEmulator() != null) {
           b.emulatorHost(gcp.storageEmulator());
         }
@@ -266,7 +344,7 @@ public final class CollectorServer implements AutoCloseable {
   /** The GCS → BigQuery loader, when the gcs store runs with the warehouse on; null otherwise. */
   static BigQueryLoader warehouseLoader(CollectorConfig config) {
     GcpConfig gcp = config.gcp();
-    if (!gcp.warehouseEnabled() || !gcp.deliversHere()) {
+    if (!gcp.warehouseEnabled() || !config.deliversHere()) {
       return null;
     }
     BigQueryLoader.Builder b = BigQueryLoader.builder(gcp.bucket(), gcp.dataset(), gcp.table())
@@ -326,19 +404,14 @@ public final class CollectorServer implements AutoCloseable {
     }
   }
 
-  public static void main(String[] args) throws IOException {
-    CollectorConfig config;
-    try {
-      config = CollectorConfig.fromEnvironment(Map.copyOf(System.getenv()));
-    } catch (IllegalArgumentException e) {
-      System.err.println("eventkit: " + e.getMessage());
-      System.exit(2);
+  /** Runs the command line (see {@link CollectorCommand}); exits with its code unless a server was started. */
+  public static void main(String[] args) {
+    CollectorCommand.Outcome outcome = CollectorCommand.run(args, Map.copyOf(System.getenv()), System.out,
+        System.err);
+    if (outcome.server() == null) {
+      System.exit(outcome.exitCode());
       return;
     }
-    CollectorServer server = start(config);
-    // Prints the bound port on stdout so that scripts and tests starting it with EVENTKIT_PORT=0 can find it.
-    System.out.println("eventkit collector listening on port " + server.port());
-    System.out.flush();
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "eventkit-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(outcome.server()::close, "eventkit-shutdown"));
   }
 }
