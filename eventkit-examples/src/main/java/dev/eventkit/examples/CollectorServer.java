@@ -93,6 +93,8 @@ public final class CollectorServer implements AutoCloseable {
     Pipeline pipeline = pipeline(config, registry, meters).start();
     if (meters != null) {
       new PipelineMeterBinder(pipeline).bindTo(meters);
+      // One scrape now loads the exposition classes, which the first request would otherwise wait for.
+      meters.scrape();
     }
     Collector collector = collector(config, pipeline, registry, meters);
     exposureWarnings(config).forEach(w -> LOG.warn("{}", w));

@@ -24,9 +24,11 @@ public final class ConfigKeys {
       key("server.host", "0.0.0.0", "EVENTKIT_HOST", "Address to listen on (127.0.0.1 for local use only)."),
       key("server.port", "8080", "EVENTKIT_PORT", "Port to listen on; 0 picks a free one."),
       key("server.http_host", "netty", "EVENTKIT_HTTP_HOST",
-          "HTTP host: `netty` (event loops) or `jdk` (the JDK's built-in server)."),
+          "`netty`: the event-loop host of eventkit-netty (timeouts, connection cap); `jdk`: the JDK's built-in "
+              + "server, a thread per request in flight."),
       key("server.max_body_bytes", "1048576", "EVENTKIT_MAX_BODY_BYTES", "Largest request body accepted (413 beyond)."),
-      key("data_dir", "./eventkit-data", null, "Directory of the write-ahead log and the file sinks."),
+      key("data_dir", "./eventkit-data", null,
+          "The log (`wal.db`) and the file sinks (`events/`, `invalid/`, `dead-letter/`)."),
       key("ring_buffer.mode", "sqlite", null, "Write-ahead log implementation; `sqlite` is the only one."),
       key("ring_buffer.db_path", "", null, "The log's SQLite file; default `<data_dir>/wal.db`."),
       key("ring_buffer.synchronous", "normal", null,
@@ -48,7 +50,7 @@ public final class ConfigKeys {
           "Seconds a Cloud Storage object waits for more events before it is written; default the sink's own."),
       key("queue.mode", "async", null,
           "`async` (deliver in this process), `pubsub` or `kafka` (publish the log for workers on other hosts)."),
-      key("async.workers", "4", null, "Delivery threads in `async` mode."),
+      key("async.workers", "4", null, "Batches each sink may have in flight (queue mode async)."),
       key("event_store", "file", null, "Where valid events go: `file` (NDJSON under data_dir), `gcs` or `firestore`."),
       key("gcp.project_id", "", "GCP_PROJECT_ID", "Google Cloud project; required by every Google Cloud mode."),
       key("sinks.gcs.bucket", "", "GCP_GCS_BUCKET", "Cloud Storage bucket (event_store gcs)."),
@@ -72,7 +74,8 @@ public final class ConfigKeys {
       key("kafka.topic", "eventkit-events", null, "Topic the log is published to."),
       key("kafka.group", "eventkit-workers", null, "Consumer group the workers share."),
       key("kafka.workers", "4", null, "Consumer loops in a worker."),
-      key("schemas.dir", "", "EVENTKIT_SCHEMA_DIR", "Local schema directory; default `<data_dir>/schemas`."),
+      key("schemas.dir", "", "EVENTKIT_SCHEMA_DIR",
+          "A directory of schemas (Iglu layout); default `<data_dir>/schemas`."),
       key("schemas.iglu_url", "", "EVENTKIT_IGLU_URL", "An Iglu-compatible schema server (http or https)."),
       key("inputs.segment.enabled", "true", null, "Segment's tracking API (`/v1/*`, `/collect`)."),
       key("inputs.segment.collect_path", "/collect", null, "Path of the Segment-shaped collect route."),
@@ -83,34 +86,42 @@ public final class ConfigKeys {
       key("inputs.cloudevents.enabled", "true", null, "CloudEvents (`/cloudevents`)."),
       key("inputs.webhook.enabled", "true", null, "Webhooks (`/webhook/{name}`)."),
       key("inputs.pixel.enabled", "true", null, "Tracking pixels (`/pixel/{name}`)."),
-      key("inputs.pixel.redirect_hosts", "", "EVENTKIT_PIXEL_REDIRECT_HOSTS", "Hosts a pixel may redirect to."),
+      key("inputs.pixel.redirect_hosts", "", "EVENTKIT_PIXEL_REDIRECT_HOSTS",
+          "Hosts (`shop.example`, `*.shop.example`) that pixels may redirect to."),
       secret("security.write_keys", "EVENTKIT_WRITE_KEYS",
-          "Write keys (`name:key` entries); none: no key required. Secret: also from `EVENTKIT_WRITE_KEYS_FILE`."),
-      key("security.write_keys_file", "", "EVENTKIT_WRITE_KEYS_FILE", "A file of write keys, one entry a line."),
-      key("security.open_paths", "", "EVENTKIT_OPEN_PATHS", "Paths that need no write key."),
-      key("security.query_key_paths", "", "EVENTKIT_QUERY_KEY_PATHS", "Paths that may carry the key in the query."),
-      key("security.query_key_parameter", "", "EVENTKIT_QUERY_KEY_PARAMETER", "The query parameter holding the key."),
+          "Write keys, `;`-separated entries `KEY [name=LABEL] [paths=/v1/*,…] [streams=web,…]` (`KEY` or "
+              + "`sha256:<hex>`); none: no key required. Secret."),
+      key("security.write_keys_file", "", "EVENTKIT_WRITE_KEYS_FILE",
+          "A file of the same entries, one a line, `#` comments (may be combined with write_keys)."),
+      key("security.open_paths", "", "EVENTKIT_OPEN_PATHS",
+          "Paths that need no key even when keys are set, e.g. `/i,/pixel/*`."),
+      key("security.query_key_paths", "", "EVENTKIT_QUERY_KEY_PATHS",
+          "Paths that also take the key as a query parameter (trackers that cannot set headers)."),
+      key("security.query_key_parameter", "", "EVENTKIT_QUERY_KEY_PARAMETER",
+          "That query parameter (default `writeKey`); removed before anything is stored."),
       secret("security.admin_key", "EVENTKIT_ADMIN_KEY",
-          "Key required on /health, /schemas and /metrics; none: open. Secret: also `EVENTKIT_ADMIN_KEY_FILE`."),
+          "Key(s) required (`Authorization: Bearer`) on /health, /schemas and the metrics; none: open. Secret."),
       key("security.cors_origins", "", "EVENTKIT_CORS_ORIGINS",
-          "Allowed browser origins; unset: any; `none`: no CORS."),
+          "Unset: any origin (never `null`); `none`; or a list: `https://shop.example`, `https://*.shop.example`, `*`."),
       key("security.rate_limit.ip_per_second", "0", "EVENTKIT_RATE_LIMIT_IP_PER_SECOND",
-          "Requests per second per client address; 0: no limit."),
+          "Requests a second per client address (IPv6: per /64); 0: no limit."),
       key("security.rate_limit.ip_burst", "", "EVENTKIT_RATE_LIMIT_IP_BURST",
           "Burst per client; default twice the rate."),
       key("security.rate_limit.key_per_second", "0", "EVENTKIT_RATE_LIMIT_KEY_PER_SECOND",
           "Requests per second per write key; 0: no limit."),
       key("security.rate_limit.key_burst", "", "EVENTKIT_RATE_LIMIT_KEY_BURST",
           "Burst per key; default twice the rate."),
-      key("security.rate_limit.max_clients", "100000", "EVENTKIT_RATE_LIMIT_MAX_CLIENTS", "Client addresses tracked."),
+      key("security.rate_limit.max_clients", "100000", "EVENTKIT_RATE_LIMIT_MAX_CLIENTS",
+          "Buckets kept per kind of limit (least recently seen forgotten first)."),
       key("security.trusted_proxies", "", "EVENTKIT_TRUSTED_PROXIES",
           "Proxy addresses or CIDR ranges whose forwarded header names the client."),
-      key("security.forwarded_header", "", "EVENTKIT_FORWARDED_HEADER", "The header trusted proxies set."),
+      key("security.forwarded_header", "", "EVENTKIT_FORWARDED_HEADER",
+          "The header those proxies set: `X-Forwarded-For` (default), `Forwarded` or e.g. `X-Real-IP`."),
       key("security.trust_forwarded_headers", "false", "EVENTKIT_TRUST_FORWARDED_HEADERS",
           "Trust forwarded headers from every loopback and private address (prefer trusted_proxies)."),
       key("security.anonymize_ip", "false", "EVENTKIT_ANONYMIZE_IP", "Truncate client addresses (IPv4 /24, IPv6 /48)."),
       key("security.keep_headers", "", "EVENTKIT_KEEP_HEADERS",
-          "Headers inputs may keep; default all but credentials."),
+          "The request headers inputs may keep, e.g. `User-Agent,Referer,ce-*`; default all but credentials."),
       key("log.level", "INFO", null, "`TRACE`, `DEBUG`, `INFO`, `WARN` (or `WARNING`) or `ERROR`."),
       key("log.json", "false", "EVENTKIT_JSON_LOGS", "One JSON object a line instead of the readable layout."),
       key("log.access", "true", "EVENTKIT_ACCESS_LOG",
@@ -129,6 +140,30 @@ public final class ConfigKeys {
   /** The key at {@code path}, or null. */
   public static ConfigKey byPath(String path) {
     return BY_PATH.get(path);
+  }
+
+  /**
+   * The README's configuration table (Markdown): key, variable and the older names it answers to, default, meaning.
+   * A test keeps the README's copy equal to it.
+   */
+  public static String markdownTable() {
+    StringBuilder out = new StringBuilder("| Key | Variable (also read) | Default | Meaning |\n|---|---|---|---|\n");
+    for (ConfigKey k : ALL) {
+      StringBuilder variables = new StringBuilder("`" + k.envName() + "`");
+      for (String alias : k.aliases()) {
+        variables.append(", `").append(alias).append('`');
+      }
+      if (k.secret() && !BY_PATH.containsKey(k.path() + "_file")) {
+        variables.append(", `").append(k.envName()).append("_FILE`");
+        for (String alias : k.aliases()) {
+          variables.append(", `").append(alias).append("_FILE`");
+        }
+      }
+      out.append("| `").append(k.path()).append("` | ").append(variables).append(" | ")
+          .append(k.defaultValue().isEmpty() ? "" : "`" + k.defaultValue() + "`").append(" | ")
+          .append(k.description().replace("|", "\\|")).append(" |\n");
+    }
+    return out.toString();
   }
 
   private static Map<String, ConfigKey> index() {
