@@ -89,12 +89,10 @@ public final class CollectorServer implements AutoCloseable {
   public static CollectorServer start(CollectorConfig config) throws IOException {
     SchemaRegistry registry = registry(config);
     PrometheusMeterRegistry meters = config.metricsPath() == null ? null
-        : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        : warmedUp(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     Pipeline pipeline = pipeline(config, registry, meters).start();
     if (meters != null) {
       new PipelineMeterBinder(pipeline).bindTo(meters);
-      // One scrape now loads the exposition classes, which the first request would otherwise wait for.
-      meters.scrape();
     }
     Collector collector = collector(config, pipeline, registry, meters);
     exposureWarnings(config).forEach(w -> LOG.warn("{}", w));
@@ -135,6 +133,20 @@ public final class CollectorServer implements AutoCloseable {
       loader.start();
     }
     return new CollectorServer(pipeline, netty, server, threads, loader);
+  }
+
+  /**
+   * Loads what a first request would otherwise wait for (the counters', the timer's and the scrape's classes, a
+   * second or more on a busy machine) and leaves the registry empty again.
+   */
+  private static PrometheusMeterRegistry warmedUp(PrometheusMeterRegistry meters) {
+    MicrometerMetrics metrics = new MicrometerMetrics(meters);
+    metrics.accepted("warm-up", 1);
+    metrics.delivered("warm-up", 1);
+    metrics.request("GET", "/", 200, 1);
+    meters.scrape();
+    meters.clear();
+    return meters;
   }
 
   private static ExecutorService requestThreads(int n) {
