@@ -41,6 +41,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The HTTP-stack-agnostic front door: routes a {@link HttpRequest} to its {@link Input inputs} (tracking protocols),
@@ -54,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * (429 with {@code Retry-After}), a CORS origin policy (a disallowed origin gets no CORS headers and 403), an admin
  * key for endpoints, the client-address rule behind trusted proxies, address truncation, a header allow-list with
  * value caps, and an access log. Every answer carries {@code X-Content-Type-Options: nosniff},
- * {@code Cache-Control: no-store} (unless the answer sets its own) and {@code X-Request-Id}.
+ * {@code Cache-Control: no-store} (unless the answer sets its own) and {@code X-Request-Id}. The request id is also
+ * in the SLF4J {@link MDC} under {@value #REQUEST_ID_MDC_KEY} while the collector works on the request on the calling
+ * thread and while it writes the access log line, so that a logging backend can print it on those lines.
  *
  * <p>Thread-safe; one instance serves every request thread. Failure modes, all as JSON bodies without stack
  * traces: unknown path 404, wrong method 405 (with {@code Allow}), body over the limit 413, more query parameters
@@ -68,6 +71,9 @@ import org.slf4j.LoggerFactory;
 public final class Collector {
 
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
+
+  /** The SLF4J MDC key holding the request id (see the class comment). */
+  public static final String REQUEST_ID_MDC_KEY = "request_id";
 
   private static final List<String> BASE_ALLOWED_HEADERS =
       List.of("Content-Type", "Content-Encoding", "Authorization", "SP-Anonymous", "X-Retry-Count");
@@ -177,15 +183,25 @@ public final class Collector {
     String requestedHeaders = request.header("Access-Control-Request-Headers");
     CompletableFuture<HttpResponse> response;
     Exchange x = new Exchange(clientIp(request));
+    String previous = MDC.get(REQUEST_ID_MDC_KEY);
+    MDC.put(REQUEST_ID_MDC_KEY, requestId);
     try {
       HttpResponse refused = screen(request, x, origin);
       response = refused != null ? done(refused) : route(request, x);
     } catch (RuntimeException e) {
       LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
       response = CompletableFuture.completedFuture(internalError());
+    } finally {
+      restoreRequestId(previous);
     }
     return response.exceptionally(e -> {
-      LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
+      String outer = MDC.get(REQUEST_ID_MDC_KEY);
+      MDC.put(REQUEST_ID_MDC_KEY, requestId);
+      try {
+        LOG.error("unexpected failure handling {} {}", request.method(), routeName(request), e);
+      } finally {
+        restoreRequestId(outer);
+      }
       return internalError();
     }).thenApply(r -> {
       pipeline.metrics().request(request.method(), routeName(request), r.status(), System.nanoTime() - started);
@@ -339,10 +355,26 @@ public final class Collector {
       out = out.withHeader("Cache-Control", "no-store");
     }
     if (accessLog.enabled()) {
-      accessLog.record(requestId, request.method(), routeTemplate(request), out.status(), x.events,
-          request.body().length, out.body().length, System.nanoTime() - started);
+      // Often written on the log's writer thread: the request id is set there for this line only.
+      String previous = MDC.get(REQUEST_ID_MDC_KEY);
+      MDC.put(REQUEST_ID_MDC_KEY, requestId);
+      try {
+        accessLog.record(requestId, request.method(), routeTemplate(request), out.status(), x.events,
+            request.body().length, out.body().length, System.nanoTime() - started);
+      } finally {
+        restoreRequestId(previous);
+      }
     }
     return out;
+  }
+
+  /** Puts back the request id a thread had before (a host may serve a request inside another's work). */
+  private static void restoreRequestId(String previous) {
+    if (previous == null) {
+      MDC.remove(REQUEST_ID_MDC_KEY);
+    } else {
+      MDC.put(REQUEST_ID_MDC_KEY, previous);
+    }
   }
 
   private boolean isEndpoint(HttpRequest request) {

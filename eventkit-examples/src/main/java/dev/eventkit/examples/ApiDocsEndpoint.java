@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The example collector's OpenAPI 3.1 document at {@code GET /openapi.json} and Swagger UI (from its webjar) at
  * {@code GET /docs}. The document is {@code openapi/collector.json} on the class path, written for every route the
- * collector can serve; paths marked {@code x-eventkit-feature} are left out while that feature is off, so the
- * document lists exactly the routes served ({@code OpenApiDocumentTest} holds it to that).
+ * collector can serve; paths marked {@code x-eventkit-feature} are left out while that feature is off, paths marked
+ * {@code x-eventkit-input} while that input is disabled, and the Segment collect and metrics paths follow the
+ * configuration, so the document lists exactly the routes served ({@code OpenApiDocumentTest} holds it to that).
  *
  * <p>Thread-safe; files are read from the class path once and kept. Failure modes: a missing document or webjar
  * fails {@link #create} with {@link IllegalStateException}; an unknown file under {@code /docs/} is a JSON 404.
@@ -61,12 +61,15 @@ final class ApiDocsEndpoint implements Endpoint {
     this.webjarRoot = webjarRoot;
   }
 
-  /** The document with the paths of features that are off removed; {@code api-docs} itself is on. */
-  static ApiDocsEndpoint create(ToolsConfig tools) {
+  /**
+   * The document for {@code config} (see {@link #document}); {@code api-docs} itself is on, the metrics route when
+   * {@code metricsServed}.
+   */
+  static ApiDocsEndpoint create(CollectorConfig config, boolean metricsServed) {
     ObjectMapper mapper = new ObjectMapper();
     byte[] document;
     try {
-      document = mapper.writeValueAsBytes(document(mapper, tools));
+      document = mapper.writeValueAsBytes(document(mapper, config, metricsServed));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -80,8 +83,12 @@ final class ApiDocsEndpoint implements Endpoint {
         "META-INF/resources/webjars/swagger-ui/" + webjar.getProperty("version") + "/");
   }
 
-  /** The document as served with {@code tools}: paths of features that are off removed. */
-  static ObjectNode document(ObjectMapper mapper, ToolsConfig tools) throws IOException {
+  /**
+   * The document as served with {@code config}: paths of features that are off and of disabled inputs removed, the
+   * Segment collect and metrics paths as configured; the metrics route only when {@code metricsServed}.
+   */
+  static ObjectNode document(ObjectMapper mapper, CollectorConfig config, boolean metricsServed) throws IOException {
+    ToolsConfig tools = config.tools();
     ObjectNode doc;
     try (InputStream in = resource(DOCUMENT)) {
       doc = (ObjectNode) mapper.readTree(in);
@@ -96,15 +103,35 @@ final class ApiDocsEndpoint implements Endpoint {
     if (!tools.debugEcho()) {
       off.add("debug-echo");
     }
+    if (!metricsServed || config.metricsPath() == null) {
+      off.add("metrics");
+    }
     ObjectNode paths = (ObjectNode) doc.path("paths");
-    List<String> removed = new ArrayList<>();
+    ObjectNode served = mapper.createObjectNode();
     for (Map.Entry<String, JsonNode> path : paths.properties()) {
-      if (off.contains(path.getValue().path("x-eventkit-feature").asText())) {
-        removed.add(path.getKey());
+      JsonNode item = path.getValue();
+      String input = item.path("x-eventkit-input").asText("");
+      if (off.contains(item.path("x-eventkit-feature").asText()) || !input.isEmpty()
+          && !config.inputs().contains(input)) {
+        continue;
+      }
+      served.set(configuredPath(path.getKey(), config), item);
+    }
+    doc.set("paths", served);
+    return doc;
+  }
+
+  /** A documented path as the configuration serves it: the Segment collect and metrics paths may be moved. */
+  private static String configuredPath(String documented, CollectorConfig config) {
+    if (documented.equals("/metrics")) {
+      return config.metricsPath();
+    }
+    for (String prefix : new String[] {"", ToolsConfig.ECHO_PREFIX}) {
+      if (documented.equals(prefix + "/collect") || documented.startsWith(prefix + "/collect/")) {
+        return prefix + config.segmentCollectPath() + documented.substring(prefix.length() + "/collect".length());
       }
     }
-    paths.remove(removed);
-    return doc;
+    return documented;
   }
 
   private static InputStream resource(String name) {

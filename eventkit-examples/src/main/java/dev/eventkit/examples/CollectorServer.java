@@ -21,6 +21,10 @@ import dev.eventkit.input.pixel.PixelInput;
 import dev.eventkit.input.segment.SegmentInput;
 import dev.eventkit.input.selfdescribing.SelfDescribingInput;
 import dev.eventkit.input.webhook.WebhookInput;
+import dev.eventkit.kafka.KafkaQueue;
+import dev.eventkit.micrometer.MicrometerMetrics;
+import dev.eventkit.micrometer.PipelineMeterBinder;
+import dev.eventkit.micrometer.PrometheusEndpoint;
 import dev.eventkit.netty.NettyHost;
 import dev.eventkit.schema.ClasspathSchemaSource;
 import dev.eventkit.schema.DirectorySchemaSource;
@@ -32,6 +36,8 @@ import dev.eventkit.sink.Sink;
 import dev.eventkit.snowplow.NetworkUserIdCookie;
 import dev.eventkit.snowplow.SnowplowInput;
 import dev.eventkit.snowplow.SnowplowSchemas;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -51,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * NDJSON file sinks under {@code EVENTKIT_DATA_DIR} ({@code events/}, {@code invalid/}, {@code dead-letter/}).
  * The Python collector's Google Cloud modes are one variable away (see {@link GcpConfig}): events to Cloud Storage
  * (loaded into BigQuery) or Firestore, and the log published to Pub/Sub for workers on other hosts.
- * Configured by environment variables (see {@link CollectorConfig}); stops cleanly on SIGTERM/Ctrl-C, leaving
+ * Configured by a YAML file and environment variables (see {@link CollectorConfig}, {@link ConfigKeys}), run from
+ * the command line of {@link CollectorCommand}; stops cleanly on SIGTERM/Ctrl-C, leaving
  * undelivered events in the log for the next start.
  *
  * <p>Thread-safe; {@link #start} once, {@link #close} once.
@@ -78,9 +85,9 @@ public final class CollectorServer implements AutoCloseable {
     this.loader = loader;
   }
 
-  /** Builds the pipeline from the configuration, starts it, and starts serving, with the default tools. */
+  /** Builds the pipeline from the configuration, starts it, and starts serving, with the tools it configures. */
   public static CollectorServer start(CollectorConfig config) throws IOException {
-    return start(config, ToolsConfig.defaults());
+    return start(config, config.tools());
   }
 
   /**
@@ -90,8 +97,13 @@ public final class CollectorServer implements AutoCloseable {
   public static CollectorServer start(CollectorConfig config, ToolsConfig tools) throws IOException {
     SchemaRegistry registry = registry(config);
     RecentEnvelopes recent = recentEnvelopes(tools);
-    Pipeline pipeline = pipeline(config, registry, recent).start();
-    Collector collector = collector(config, pipeline, registry, tools, recent);
+    PrometheusMeterRegistry meters = config.metricsPath() == null ? null
+        : warmedUp(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    Pipeline pipeline = pipeline(config, registry, meters, recent).start();
+    if (meters != null) {
+      new PipelineMeterBinder(pipeline).bindTo(meters);
+    }
+    Collector collector = collector(config, pipeline, registry, meters, tools, recent);
     exposureWarnings(config).forEach(w -> LOG.warn("{}", w));
     NettyHost netty = null;
     HttpServer server = null;
@@ -132,6 +144,20 @@ public final class CollectorServer implements AutoCloseable {
     return new CollectorServer(pipeline, netty, server, threads, loader);
   }
 
+  /**
+   * Loads what a first request would otherwise wait for (the counters', the timer's and the scrape's classes, a
+   * second or more on a busy machine) and leaves the registry empty again.
+   */
+  private static PrometheusMeterRegistry warmedUp(PrometheusMeterRegistry meters) {
+    MicrometerMetrics metrics = new MicrometerMetrics(meters);
+    metrics.accepted("warm-up", 1);
+    metrics.delivered("warm-up", 1);
+    metrics.request("GET", "/", 200, 1);
+    meters.scrape();
+    meters.clear();
+    return meters;
+  }
+
   private static ExecutorService requestThreads(int n) {
     return Executors.newFixedThreadPool(n, r -> {
       Thread t = new Thread(r, "eventkit-http");
@@ -155,43 +181,34 @@ public final class CollectorServer implements AutoCloseable {
     return b.build();
   }
 
-  /**
-   * The example's collector: every input (Segment, self-describing, CloudEvents, webhooks, pixels, Snowplow), the
-   * schema pages, and the schema registry's health under {@code /health}.
-   */
+  /** The example's collector without the metrics route. */
   static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry) {
-    return collector(config, pipeline, registry, ToolsConfig.defaults(), null);
+    return collector(config, pipeline, registry, null, config.tools(), null);
   }
 
   /**
-   * The example's collector with the tools {@code tools} turns on; {@code recent} feeds the test page (null: the
-   * page shows nothing arriving).
+   * The example's collector: the enabled inputs and the routes of {@link #mountRoutes}, with the configured limits
+   * and protections, and the schema registry's health under {@code /health}; the tools {@code tools} turns on, and
+   * {@code recent} feeding the test page (null: the page shows nothing arriving).
    */
-  static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry, ToolsConfig tools,
-      RecentEnvelopes recent) {
-    PixelInput.Builder pixels = PixelInput.builder();
-    config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
+  static Collector collector(CollectorConfig config, Pipeline pipeline, SchemaRegistry registry,
+      PrometheusMeterRegistry meters, ToolsConfig tools, RecentEnvelopes recent) {
     Collector.Builder builder = Collector.builder(pipeline)
-        .input(SegmentInput.create())
-        .input(SelfDescribingInput.create())
-        .input(CloudEventsInput.create())
-        .input(WebhookInput.create())
-        .input(pixels.build())
-        .input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build())
-        .endpoint(SchemasEndpoint.create(registry))
         .maxBodyBytes(config.maxBodyBytes())
         .healthCheck("schemas", registry.healthCheck());
-    withTools(builder, tools, recent);
+    mountRoutes(builder, config, registry, meters);
+    withTools(builder, config, tools, recent, meters != null);
     return config.security().apply(builder).build();
   }
 
   /**
    * The routes for people and tools rather than trackers, each only when {@code tools} turns it on: the OpenAPI
-   * document and Swagger UI, the test page (with {@code recent}, the envelopes it shows), the echo routes.
+   * document (with the metrics route when {@code metricsServed}) and Swagger UI, the test page (with {@code recent}, the envelopes it shows), the echo routes.
    */
-  static Collector.Builder withTools(Collector.Builder builder, ToolsConfig tools, RecentEnvelopes recent) {
+  static Collector.Builder withTools(Collector.Builder builder, CollectorConfig config, ToolsConfig tools,
+      RecentEnvelopes recent, boolean metricsServed) {
     if (tools.apiDocs()) {
-      builder.endpoint(ApiDocsEndpoint.create(tools));
+      builder.endpoint(ApiDocsEndpoint.create(config, metricsServed));
     }
     if (tools.testPage() != ToolsConfig.TestPage.OFF) {
       if (!TestPageEndpoint.trackerBundled()) {
@@ -218,22 +235,57 @@ public final class CollectorServer implements AutoCloseable {
   }
 
   /**
+   * Every route the collector serves, in one place: the enabled inputs (Segment, self-describing, CloudEvents,
+   * webhooks, pixels, Snowplow), the schema pages, and the Prometheus scrape at {@code metrics.path}.
+   * ({@code /health} is the collector's own.)
+   */
+  private static void mountRoutes(Collector.Builder builder, CollectorConfig config, SchemaRegistry registry,
+      PrometheusMeterRegistry meters) {
+    java.util.Set<String> inputs = config.inputs();
+    if (inputs.contains("segment")) {
+      builder.input(SegmentInput.builder().collectPath(config.segmentCollectPath()).build());
+    }
+    if (inputs.contains("selfdescribing")) {
+      builder.input(SelfDescribingInput.create());
+    }
+    if (inputs.contains("cloudevents")) {
+      builder.input(CloudEventsInput.create());
+    }
+    if (inputs.contains("webhook")) {
+      builder.input(WebhookInput.create());
+    }
+    if (inputs.contains("pixel")) {
+      PixelInput.Builder pixels = PixelInput.builder();
+      config.pixelRedirectHosts().forEach(pixels::allowRedirectHost);
+      builder.input(pixels.build());
+    }
+    if (inputs.contains("snowplow")) {
+      builder.input(SnowplowInput.builder().cookie(cookie(config.snowplowCookie())).build());
+    }
+    builder.endpoint(SchemasEndpoint.create(registry));
+    if (meters != null) {
+      builder.endpoint(new PrometheusEndpoint(meters, config.metricsPath()));
+    }
+  }
+
+  /**
    * Says loudly what an operator exposes: no write key while listening beyond loopback (anyone who reaches the
    * port can write events), open endpoints there, and the configuration's own warnings. Never names a key.
    */
   static List<String> exposureWarnings(CollectorConfig config) {
     SecurityConfig security = config.security();
     List<String> out = new ArrayList<>();
+    out.addAll(config.warnings());
     if (security.writeKeys() == null && !isLoopback(config.host())) {
       out.add("*** eventkit is listening on " + config.host() + " without write keys: anyone who can reach this "
-          + "port can send events. Set EVENTKIT_WRITE_KEYS (or EVENTKIT_WRITE_KEYS_FILE) before exposing it, or "
-          + "EVENTKIT_HOST=127.0.0.1 for local use. ***");
+          + "port can send events. Set security.write_keys (EVENTKIT_WRITE_KEYS, or EVENTKIT_WRITE_KEYS_FILE) "
+          + "before exposing it, or server.host 127.0.0.1 (EVENTKIT_HOST) for local use. ***");
     }
     if (security.adminKeys() == null && !isLoopback(config.host())) {
-      out.add("/health and /schemas are open to anyone who can reach " + config.host()
-          + "; set EVENTKIT_ADMIN_KEY to require a key");
+      out.add("/health, /schemas and the metrics are open to anyone who can reach " + config.host()
+          + "; set security.admin_key (EVENTKIT_ADMIN_KEY) to require a key");
     }
-    out.addAll(security.warnings());
+    security.warnings().forEach(w -> out.add(config.source().describe(w)));
     return out;
   }
 
@@ -250,25 +302,36 @@ public final class CollectorServer implements AutoCloseable {
    * dead-lettered events.
    */
   static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry) {
-    return pipeline(config, registry, null);
+    return pipeline(config, registry, null, null);
   }
 
-  /** The example's pipeline; with {@code recent} (may be null) recording what the sinks deliver. */
-  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry, RecentEnvelopes recent) {
-    SqliteRingBuffer log = SqliteRingBuffer.builder(config.dataDirectory().resolve("wal.db"))
+  /**
+   * The example's pipeline, with its metrics in {@code meters} (may be null) and {@code recent} (may be null)
+   * recording what the sinks deliver.
+   */
+  static Pipeline pipeline(CollectorConfig config, SchemaRegistry registry, PrometheusMeterRegistry meters,
+      RecentEnvelopes recent) {
+    SqliteRingBuffer log = SqliteRingBuffer.builder(config.ringBufferPath())
         .durability(config.durabilityFull() ? Durability.FULL : Durability.NORMAL)
         .retention(RetentionPolicy.builder()
             .maxRetainedEvents(config.ringBufferMaxSize())
             .maxAge(config.ringBufferRetention())
             .capacityBytes(config.capacityBytes())
             .capacityEvents(config.capacityEvents())
+            .cleanupInterval(config.cleanupInterval())
             .build())
         .build();
     PipelineBuilder builder = Pipeline.builder()
         .ringBuffer(log)
         .queue(queue(config))
         .validator(SchemaValidator.create(registry));
-    if (config.gcp().deliversHere()) {
+    if (meters != null) {
+      builder.metrics(new MicrometerMetrics(meters));
+    }
+    if (config.sinkBatchSize() > 0) {
+      builder.batchSize(config.sinkBatchSize());
+    }
+    if (config.deliversHere()) {
       Sink events = eventStore(config);
       Sink invalid = FileSink.builder(config.dataDirectory().resolve("invalid")).name("invalid").prefix("invalid")
           .build();
@@ -280,9 +343,14 @@ public final class CollectorServer implements AutoCloseable {
     return builder.build();
   }
 
-  /** {@code EVENTKIT_QUEUE_MODE}: in-process delivery, or the log published to Pub/Sub for workers anywhere. */
+  /**
+   * {@code queue.mode}: in-process delivery, or the log published to Pub/Sub or Kafka for workers anywhere.
+   */
   private static Queue queue(CollectorConfig config) {
     GcpConfig gcp = config.gcp();
+    if (gcp.queueMode().equals("kafka")) {
+      return kafkaQueue(config);
+    }
     if (!gcp.queueMode().equals("pubsub")) {
       return AsyncQueue.builder().workers(config.asyncWorkers()).build();
     }
@@ -291,6 +359,21 @@ public final class CollectorServer implements AutoCloseable {
         .topic(gcp.pubsubTopic()).subscription(gcp.pubsubSubscription()).workers(gcp.pubsubWorkers());
     if (gcp.pubsubEmulator() != null) {
       b.emulatorHost(gcp.pubsubEmulator());
+    }
+    if (config.publishBatchSize() > 0) {
+      b.publishBatchSize(config.publishBatchSize());
+    }
+    return b.build();
+  }
+
+  /** {@code queue.mode: kafka}: the log published to a Kafka topic, consumed by a group of workers. */
+  private static Queue kafkaQueue(CollectorConfig config) {
+    KafkaConfig kafka = config.kafka();
+    KafkaQueue.Builder b = KafkaQueue.builder(kafka.bootstrapServers())
+        .role(KafkaQueue.Role.valueOf(kafka.role().toUpperCase(java.util.Locale.ROOT)))
+        .topic(kafka.topic()).groupId(kafka.group()).workers(kafka.workers());
+    if (config.publishBatchSize() > 0) {
+      b.publishBatchSize(config.publishBatchSize());
     }
     return b.build();
   }
@@ -301,6 +384,12 @@ public final class CollectorServer implements AutoCloseable {
     switch (gcp.eventStore()) {
       case "gcs": {
         GcsSink.Builder b = GcsSink.builder(gcp.bucket()).name("gcs").projectId(gcp.projectId());
+        if (config.sinkBatchSize() > 0) {
+          b.maxBufferedEvents(config.sinkBatchSize());
+        }
+        if (config.flushInterval() != null) {
+          b.linger(config.flushInterval());
+        }
         if (gcp.storageEmulator() != null) {
           b.emulatorHost(gcp.storageEmulator());
         }
@@ -327,7 +416,7 @@ public final class CollectorServer implements AutoCloseable {
    */
   static BigQueryLoader warehouseLoader(CollectorConfig config, SchemaRegistry registry) {
     GcpConfig gcp = config.gcp();
-    if (!gcp.warehouseEnabled() || !gcp.deliversHere()) {
+    if (!gcp.warehouseEnabled() || !config.deliversHere()) {
       return null;
     }
     BigQueryLoader.Builder b = BigQueryLoader.builder(gcp.bucket(), gcp.dataset(), gcp.table())
@@ -389,21 +478,14 @@ public final class CollectorServer implements AutoCloseable {
     }
   }
 
-  public static void main(String[] args) throws IOException {
-    CollectorConfig config;
-    ToolsConfig tools;
-    try {
-      config = CollectorConfig.fromEnvironment(Map.copyOf(System.getenv()));
-      tools = ToolsConfig.fromEnvironment(Map.copyOf(System.getenv()));
-    } catch (IllegalArgumentException e) {
-      System.err.println("eventkit: " + e.getMessage());
-      System.exit(2);
+  /** Runs the command line (see {@link CollectorCommand}); exits with its code unless a server was started. */
+  public static void main(String[] args) {
+    CollectorCommand.Outcome outcome = CollectorCommand.run(args, Map.copyOf(System.getenv()), System.out,
+        System.err);
+    if (outcome.server() == null) {
+      System.exit(outcome.exitCode());
       return;
     }
-    CollectorServer server = start(config, tools);
-    // Prints the bound port on stdout so that scripts and tests starting it with EVENTKIT_PORT=0 can find it.
-    System.out.println("eventkit collector listening on port " + server.port());
-    System.out.flush();
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "eventkit-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(outcome.server()::close, "eventkit-shutdown"));
   }
 }

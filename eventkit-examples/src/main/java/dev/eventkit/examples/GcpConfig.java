@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param eventStore {@code EVENTKIT_EVENT_STORE}: {@code file} (default; NDJSON under the data directory),
  *     {@code gcs} or {@code firestore}
- * @param queueMode {@code EVENTKIT_QUEUE_MODE}: {@code async} (default) or {@code pubsub}
+ * @param queueMode {@code EVENTKIT_QUEUE_MODE}: {@code async} (default), {@code pubsub} or {@code kafka}
+ *     (then see {@link KafkaConfig})
  * @param pubsubRole {@code EVENTKIT_PUBSUB_ROLE}: {@code both} (default), {@code publisher} (a collector host that
  *     only publishes its log) or {@code worker} (a host that only delivers)
  * @param pubsubWorkers {@code EVENTKIT_PUBSUB_WORKERS}: pull loops in this process, default 4
@@ -19,14 +20,14 @@ import java.util.Map;
  * @param warehouseEnabled {@code EVENTKIT_WAREHOUSE_ENABLED}: load the GCS objects into BigQuery (gcs store only;
  *     default true with it)
  * @param warehouseInterval {@code EVENTKIT_WAREHOUSE_LOADER_INTERVAL} seconds, default 300
- * @param projectId {@code GCP_PROJECT_ID}; required by every Google Cloud mode
- * @param bucket {@code GCP_GCS_BUCKET}; required with the gcs store
- * @param dataset {@code GCP_BIGQUERY_DATASET}; required with the warehouse
- * @param table {@code GCP_BIGQUERY_TABLE}; required with the warehouse
- * @param storageEmulator {@code STORAGE_EMULATOR_HOST}, or null for the real service
- * @param bigqueryEmulator {@code BIGQUERY_EMULATOR_HOST}, or null
- * @param pubsubEmulator {@code PUBSUB_EMULATOR_HOST}, or null
- * @param firestoreEmulator {@code FIRESTORE_EMULATOR_HOST}, or null
+ * @param projectId {@code EVENTKIT_GCP_PROJECT_ID}; required by every Google Cloud mode
+ * @param bucket {@code EVENTKIT_SINKS_GCS_BUCKET}; required with the gcs store
+ * @param dataset {@code EVENTKIT_WAREHOUSE_DATASET}; required with the warehouse
+ * @param table {@code EVENTKIT_WAREHOUSE_TABLE}; required with the warehouse
+ * @param storageEmulator {@code EVENTKIT_SINKS_GCS_EMULATOR_HOST}, or null for the real service
+ * @param bigqueryEmulator {@code EVENTKIT_WAREHOUSE_EMULATOR_HOST}, or null
+ * @param pubsubEmulator {@code EVENTKIT_PUBSUB_EMULATOR_HOST}, or null
+ * @param firestoreEmulator {@code EVENTKIT_SINKS_FIRESTORE_EMULATOR_HOST}, or null
  * @param warehouseSplitBySchema {@code EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA}: the loader splits events into a typed
  *     table per schema (default true); false loads everything into the raw table
  */
@@ -37,32 +38,35 @@ public record GcpConfig(String eventStore, String queueMode, String pubsubRole, 
 
   public static GcpConfig fromEnvironment(Map<String, String> env) {
     String store = oneOf(env, "EVENTKIT_EVENT_STORE", "file", "file", "gcs", "firestore");
-    String queue = oneOf(env, "EVENTKIT_QUEUE_MODE", "async", "async", "pubsub");
+    String queue = oneOf(env, "EVENTKIT_QUEUE_MODE", "async", "async", "pubsub", "kafka");
     String role = oneOf(env, "EVENTKIT_PUBSUB_ROLE", "both", "both", "publisher", "worker");
     boolean warehouse = store.equals("gcs")
         && Boolean.parseBoolean(env.getOrDefault("EVENTKIT_WAREHOUSE_ENABLED", "true"));
     boolean cloud = !store.equals("file") || queue.equals("pubsub");
-    String project = env.get("GCP_PROJECT_ID");
+    String project = env.get("EVENTKIT_GCP_PROJECT_ID");
     if (cloud && blank(project)) {
-      throw new IllegalArgumentException("GCP_PROJECT_ID is required with EVENTKIT_EVENT_STORE=" + store
+      throw new IllegalArgumentException("EVENTKIT_GCP_PROJECT_ID is required with EVENTKIT_EVENT_STORE=" + store
           + " and EVENTKIT_QUEUE_MODE=" + queue);
     }
-    String bucket = env.get("GCP_GCS_BUCKET");
+    String bucket = env.get("EVENTKIT_SINKS_GCS_BUCKET");
     if (store.equals("gcs") && blank(bucket)) {
-      throw new IllegalArgumentException("GCP_GCS_BUCKET is required with EVENTKIT_EVENT_STORE=gcs");
+      throw new IllegalArgumentException("EVENTKIT_SINKS_GCS_BUCKET is required with EVENTKIT_EVENT_STORE=gcs");
     }
-    String dataset = env.get("GCP_BIGQUERY_DATASET");
-    String table = env.get("GCP_BIGQUERY_TABLE");
+    String dataset = env.get("EVENTKIT_WAREHOUSE_DATASET");
+    String table = env.get("EVENTKIT_WAREHOUSE_TABLE");
     if (warehouse && (blank(dataset) || blank(table))) {
-      throw new IllegalArgumentException("GCP_BIGQUERY_DATASET and GCP_BIGQUERY_TABLE are required with the "
-          + "warehouse loader (EVENTKIT_WAREHOUSE_ENABLED=false turns it off)");
+      throw new IllegalArgumentException(
+          "EVENTKIT_WAREHOUSE_DATASET and EVENTKIT_WAREHOUSE_TABLE are required with the "
+              + "warehouse loader (EVENTKIT_WAREHOUSE_ENABLED=false turns it off)");
     }
     return new GcpConfig(store, queue, role, (int) positive(env, "EVENTKIT_PUBSUB_WORKERS", 4),
         env.getOrDefault("EVENTKIT_PUBSUB_TOPIC", "eventkit-events"),
         env.getOrDefault("EVENTKIT_PUBSUB_SUBSCRIPTION", "eventkit-workers"), warehouse,
         Duration.ofSeconds(positive(env, "EVENTKIT_WAREHOUSE_LOADER_INTERVAL", 300)), project, bucket, dataset,
-        table, emptyToNull(env.get("STORAGE_EMULATOR_HOST")), emptyToNull(env.get("BIGQUERY_EMULATOR_HOST")),
-        emptyToNull(env.get("PUBSUB_EMULATOR_HOST")), emptyToNull(env.get("FIRESTORE_EMULATOR_HOST")),
+        table, emptyToNull(env.get("EVENTKIT_SINKS_GCS_EMULATOR_HOST")), emptyToNull(env.get(
+            "EVENTKIT_WAREHOUSE_EMULATOR_HOST")),
+        emptyToNull(env.get("EVENTKIT_PUBSUB_EMULATOR_HOST")), emptyToNull(env.get(
+            "EVENTKIT_SINKS_FIRESTORE_EMULATOR_HOST")),
         Boolean.parseBoolean(env.getOrDefault("EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA", "true").trim()));
   }
 

@@ -16,24 +16,24 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The example collector's protections, read from {@code EVENTKIT_*} environment variables (see the README's
- * configuration table). Every protection is off by default, for local use, except those that cost nothing: no
+ * The example collector's protections, the {@code security.*} keys (and {@code log.access}) of
+ * {@link ConfigKeys}, read from the resolved settings by their variable names. Every protection is off by default, for local use, except those that cost nothing: no
  * {@code Origin: null}, credentials never reach inputs, header values capped, answers never echo input. Immutable;
  * {@link #fromEnvironment} throws {@link IllegalArgumentException} naming the variable that holds a bad value
  * (never repeating a key).
  *
- * @param writeKeys {@code EVENTKIT_WRITE_KEYS} and/or {@code EVENTKIT_WRITE_KEYS_FILE} (entries in
- *     {@link WriteKeys}' text form), with {@code EVENTKIT_OPEN_PATHS}, {@code EVENTKIT_QUERY_KEY_PATHS} and
- *     {@code EVENTKIT_QUERY_KEY_PARAMETER}; null when no key is configured (no key required)
- * @param adminKeys {@code EVENTKIT_ADMIN_KEY}: required on {@code /health} and {@code /schemas}; null: open
- * @param cors {@code EVENTKIT_CORS_ORIGINS}: unset for any origin (never {@code null}), {@code none}, or a list
- * @param rateLimits {@code EVENTKIT_RATE_LIMIT_IP_PER_SECOND}/{@code _BURST},
- *     {@code EVENTKIT_RATE_LIMIT_KEY_PER_SECOND}/{@code _BURST}, {@code EVENTKIT_RATE_LIMIT_MAX_CLIENTS}
- * @param clientAddresses {@code EVENTKIT_TRUSTED_PROXIES} and {@code EVENTKIT_FORWARDED_HEADER} (or the older
- *     {@code EVENTKIT_TRUST_FORWARDED_HEADERS=true}: the loopback and private ranges)
- * @param anonymizer {@code EVENTKIT_ANONYMIZE_IP}: {@code true} truncates addresses (IPv4 /24, IPv6 /48)
- * @param headers {@code EVENTKIT_KEEP_HEADERS}: the headers inputs may keep; unset for all but credentials
- * @param accessLog {@code EVENTKIT_ACCESS_LOG}: {@code true} writes one line per request to
+ * @param writeKeys {@code EVENTKIT_SECURITY_WRITE_KEYS} and/or {@code EVENTKIT_SECURITY_WRITE_KEYS_FILE} (entries in
+ *     {@link WriteKeys}' text form), with {@code EVENTKIT_SECURITY_OPEN_PATHS}, {@code EVENTKIT_SECURITY_QUERY_KEY_PATHS} and
+ *     {@code EVENTKIT_SECURITY_QUERY_KEY_PARAMETER}; null when no key is configured (no key required)
+ * @param adminKeys {@code EVENTKIT_SECURITY_ADMIN_KEY}: required on {@code /health} and {@code /schemas}; null: open
+ * @param cors {@code EVENTKIT_SECURITY_CORS_ORIGINS}: unset for any origin (never {@code null}), {@code none}, or a list
+ * @param rateLimits {@code EVENTKIT_SECURITY_RATE_LIMIT_IP_PER_SECOND}/{@code _BURST},
+ *     {@code EVENTKIT_SECURITY_RATE_LIMIT_KEY_PER_SECOND}/{@code _BURST}, {@code EVENTKIT_SECURITY_RATE_LIMIT_MAX_CLIENTS}
+ * @param clientAddresses {@code EVENTKIT_SECURITY_TRUSTED_PROXIES} and {@code EVENTKIT_SECURITY_FORWARDED_HEADER} (or the older
+ *     {@code EVENTKIT_SECURITY_TRUST_FORWARDED_HEADERS=true}: the loopback and private ranges)
+ * @param anonymizer {@code EVENTKIT_SECURITY_ANONYMIZE_IP}: {@code true} truncates addresses (IPv4 /24, IPv6 /48)
+ * @param headers {@code EVENTKIT_SECURITY_KEEP_HEADERS}: the headers inputs may keep; unset for all but credentials
+ * @param accessLog {@code EVENTKIT_LOG_ACCESS}: {@code true} (the default) writes one line per request to
  *     {@code dev.eventkit.access}
  * @param warnings what an operator should hear about at startup
  */
@@ -44,8 +44,8 @@ public record SecurityConfig(WriteKeys writeKeys, WriteKeys adminKeys, CorsPolic
   public static SecurityConfig fromEnvironment(Map<String, String> env) {
     List<String> warnings = new ArrayList<>();
     return new SecurityConfig(writeKeys(env), adminKeys(env), cors(env), rateLimits(env),
-        clientAddresses(env, warnings), flag(env, "EVENTKIT_ANONYMIZE_IP") ? IpAnonymizer.standard()
-            : IpAnonymizer.none(), headers(env), flag(env, "EVENTKIT_ACCESS_LOG") ? AccessLog.toLogger()
+        clientAddresses(env, warnings), flag(env, "EVENTKIT_SECURITY_ANONYMIZE_IP") ? IpAnonymizer.standard()
+            : IpAnonymizer.none(), headers(env), flag(env, "EVENTKIT_LOG_ACCESS") ? AccessLog.toLogger()
                 : AccessLog.off(), List.copyOf(warnings));
   }
 
@@ -56,12 +56,13 @@ public record SecurityConfig(WriteKeys writeKeys, WriteKeys adminKeys, CorsPolic
   }
 
   private static WriteKeys writeKeys(Map<String, String> env) {
-    String inline = value(env, "EVENTKIT_WRITE_KEYS");
-    String file = value(env, "EVENTKIT_WRITE_KEYS_FILE");
+    String inline = value(env, "EVENTKIT_SECURITY_WRITE_KEYS");
+    String file = value(env, "EVENTKIT_SECURITY_WRITE_KEYS_FILE");
     if (inline == null && file == null) {
-      for (String dependent : List.of("EVENTKIT_OPEN_PATHS", "EVENTKIT_QUERY_KEY_PATHS")) {
+      for (String dependent : List.of("EVENTKIT_SECURITY_OPEN_PATHS", "EVENTKIT_SECURITY_QUERY_KEY_PATHS")) {
         if (value(env, dependent) != null) {
-          throw new IllegalArgumentException(dependent + " needs EVENTKIT_WRITE_KEYS or EVENTKIT_WRITE_KEYS_FILE");
+          throw new IllegalArgumentException(dependent
+              + " needs EVENTKIT_SECURITY_WRITE_KEYS or EVENTKIT_SECURITY_WRITE_KEYS_FILE");
         }
       }
       return null;
@@ -74,39 +75,41 @@ public record SecurityConfig(WriteKeys writeKeys, WriteKeys adminKeys, CorsPolic
       if (file != null) {
         b.file(Path.of(file));
       }
-      list(env, "EVENTKIT_OPEN_PATHS").forEach(b::openPath);
-      list(env, "EVENTKIT_QUERY_KEY_PATHS").forEach(b::queryKeyPath);
-      String parameter = value(env, "EVENTKIT_QUERY_KEY_PARAMETER");
+      list(env, "EVENTKIT_SECURITY_OPEN_PATHS").forEach(b::openPath);
+      list(env, "EVENTKIT_SECURITY_QUERY_KEY_PATHS").forEach(b::queryKeyPath);
+      String parameter = value(env, "EVENTKIT_SECURITY_QUERY_KEY_PARAMETER");
       if (parameter != null) {
         b.queryParameter(parameter);
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("EVENTKIT_WRITE_KEYS_FILE cannot be read (" + e.getClass().getSimpleName()
+      throw new IllegalArgumentException("EVENTKIT_SECURITY_WRITE_KEYS_FILE cannot be read (" + e.getClass()
+          .getSimpleName()
           + ")");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("write keys: " + e.getMessage());
     }
     WriteKeys keys = b.build();
     if (keys.size() == 0) {
-      throw new IllegalArgumentException("EVENTKIT_WRITE_KEYS / EVENTKIT_WRITE_KEYS_FILE hold no key");
+      throw new IllegalArgumentException(
+          "EVENTKIT_SECURITY_WRITE_KEYS / EVENTKIT_SECURITY_WRITE_KEYS_FILE hold no key");
     }
     return keys;
   }
 
   private static WriteKeys adminKeys(Map<String, String> env) {
-    String admin = value(env, "EVENTKIT_ADMIN_KEY");
+    String admin = value(env, "EVENTKIT_SECURITY_ADMIN_KEY");
     if (admin == null) {
       return null;
     }
     try {
       return WriteKeys.parse(admin);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("EVENTKIT_ADMIN_KEY: " + e.getMessage());
+      throw new IllegalArgumentException("EVENTKIT_SECURITY_ADMIN_KEY: " + e.getMessage());
     }
   }
 
   private static CorsPolicy cors(Map<String, String> env) {
-    String origins = value(env, "EVENTKIT_CORS_ORIGINS");
+    String origins = value(env, "EVENTKIT_SECURITY_CORS_ORIGINS");
     if (origins == null) {
       return CorsPolicy.anyOrigin();
     }
@@ -114,30 +117,30 @@ public record SecurityConfig(WriteKeys writeKeys, WriteKeys adminKeys, CorsPolic
       return CorsPolicy.none();
     }
     try {
-      return CorsPolicy.allowList(list(env, "EVENTKIT_CORS_ORIGINS"));
+      return CorsPolicy.allowList(list(env, "EVENTKIT_SECURITY_CORS_ORIGINS"));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("EVENTKIT_CORS_ORIGINS: " + e.getMessage());
+      throw new IllegalArgumentException("EVENTKIT_SECURITY_CORS_ORIGINS: " + e.getMessage());
     }
   }
 
   private static RateLimits rateLimits(Map<String, String> env) {
     RateLimits.Builder b = RateLimits.builder();
-    long ip = number(env, "EVENTKIT_RATE_LIMIT_IP_PER_SECOND", 0);
+    long ip = number(env, "EVENTKIT_SECURITY_RATE_LIMIT_IP_PER_SECOND", 0);
     if (ip > 0) {
-      b.perClient(ip, number(env, "EVENTKIT_RATE_LIMIT_IP_BURST", 2 * ip));
+      b.perClient(ip, number(env, "EVENTKIT_SECURITY_RATE_LIMIT_IP_BURST", 2 * ip));
     }
-    long key = number(env, "EVENTKIT_RATE_LIMIT_KEY_PER_SECOND", 0);
+    long key = number(env, "EVENTKIT_SECURITY_RATE_LIMIT_KEY_PER_SECOND", 0);
     if (key > 0) {
-      b.perKey(key, number(env, "EVENTKIT_RATE_LIMIT_KEY_BURST", 2 * key));
+      b.perKey(key, number(env, "EVENTKIT_SECURITY_RATE_LIMIT_KEY_BURST", 2 * key));
     }
     b.maxTrackedClients((int) Math.min(Integer.MAX_VALUE, Math.max(1,
-        number(env, "EVENTKIT_RATE_LIMIT_MAX_CLIENTS", 100_000))));
+        number(env, "EVENTKIT_SECURITY_RATE_LIMIT_MAX_CLIENTS", 100_000))));
     return b.build();
   }
 
   private static ClientAddressPolicy clientAddresses(Map<String, String> env, List<String> warnings) {
-    List<String> proxies = list(env, "EVENTKIT_TRUSTED_PROXIES");
-    String header = value(env, "EVENTKIT_FORWARDED_HEADER");
+    List<String> proxies = list(env, "EVENTKIT_SECURITY_TRUSTED_PROXIES");
+    String header = value(env, "EVENTKIT_SECURITY_FORWARDED_HEADER");
     ClientAddressPolicy.Builder b = ClientAddressPolicy.builder();
     try {
       if (header != null) {
@@ -146,22 +149,22 @@ public record SecurityConfig(WriteKeys writeKeys, WriteKeys adminKeys, CorsPolic
       proxies.forEach(b::trustProxy);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException((header != null && e.getMessage().contains("header")
-          ? "EVENTKIT_FORWARDED_HEADER: " : "EVENTKIT_TRUSTED_PROXIES: ") + e.getMessage());
+          ? "EVENTKIT_SECURITY_FORWARDED_HEADER: " : "EVENTKIT_SECURITY_TRUSTED_PROXIES: ") + e.getMessage());
     }
-    if (proxies.isEmpty() && flag(env, "EVENTKIT_TRUST_FORWARDED_HEADERS")) {
+    if (proxies.isEmpty() && flag(env, "EVENTKIT_SECURITY_TRUST_FORWARDED_HEADERS")) {
       b.trustPrivateRanges();
-      warnings.add("EVENTKIT_TRUST_FORWARDED_HEADERS trusts forwarded headers from every loopback and private "
-          + "address; name your proxies in EVENTKIT_TRUSTED_PROXIES instead");
+      warnings.add("security.trust_forwarded_headers trusts forwarded headers from every loopback and private "
+          + "address; name your proxies in security.trusted_proxies (EVENTKIT_TRUSTED_PROXIES) instead");
     }
     return b.build();
   }
 
   private static HeaderPolicy headers(Map<String, String> env) {
-    List<String> keep = list(env, "EVENTKIT_KEEP_HEADERS");
+    List<String> keep = list(env, "EVENTKIT_SECURITY_KEEP_HEADERS");
     try {
       return keep.isEmpty() ? HeaderPolicy.defaults() : HeaderPolicy.allowList(keep);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("EVENTKIT_KEEP_HEADERS: " + e.getMessage());
+      throw new IllegalArgumentException("EVENTKIT_SECURITY_KEEP_HEADERS: " + e.getMessage());
     }
   }
 

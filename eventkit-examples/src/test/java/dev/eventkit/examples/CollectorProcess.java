@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -26,14 +27,15 @@ final class CollectorProcess implements AutoCloseable {
   }
 
   static CollectorProcess start(Path dataDir, Path logFile) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        CollectorServer.class.getName()));
-    ProcessBuilder pb = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    return start(Map.of("EVENTKIT_DATA_DIR", dataDir.toString()), logFile);
+  }
+
+  /** Starts the collector on a free loopback port with {@code env} added to this JVM's environment. */
+  static CollectorProcess start(Map<String, String> env, Path logFile) throws Exception {
+    ProcessBuilder pb = command(List.of()).redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     pb.environment().put("EVENTKIT_PORT", "0");
     pb.environment().put("EVENTKIT_HOST", "127.0.0.1");
-    pb.environment().put("EVENTKIT_DATA_DIR", dataDir.toString());
+    pb.environment().putAll(env);
     Process p = pb.start();
     CompletableFuture<Integer> port = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
@@ -53,6 +55,15 @@ final class CollectorProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     return new CollectorProcess(p, port.get(60, TimeUnit.SECONDS));
+  }
+
+  /** The collector's main in a new JVM with {@code args}. */
+  static ProcessBuilder command(List<String> args) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        CollectorServer.class.getName()));
+    command.addAll(args);
+    return new ProcessBuilder(command);
   }
 
   int port() {

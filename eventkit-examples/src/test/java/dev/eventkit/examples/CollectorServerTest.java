@@ -110,7 +110,7 @@ class CollectorServerTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> CollectorConfig.fromEnvironment(
         Map.of("EVENTKIT_PORT", "eighty"))).hasMessageContaining("EVENTKIT_PORT");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> CollectorConfig.fromEnvironment(
-        Map.of("EVENTKIT_QUEUE_MODE", "kafka"))).hasMessageContaining("EVENTKIT_QUEUE_MODE");
+        Map.of("EVENTKIT_QUEUE_MODE", "rabbitmq"))).hasMessageContaining("EVENTKIT_QUEUE_MODE");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> CollectorConfig.fromEnvironment(
         Map.of("EVENTKIT_HTTP_HOST", "tomcat"))).hasMessageContaining("EVENTKIT_HTTP_HOST");
   }

@@ -18,6 +18,9 @@ import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 class OpenApiDocumentTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final ToolsConfig ALL_ON = new ToolsConfig(ToolsConfig.TestPage.LOCAL, true, true);
-  private static final ToolsConfig ALL_OFF = new ToolsConfig(ToolsConfig.TestPage.OFF, false, false);
+  private static final Map<String, String> ALL_ON = Map.of("EVENTKIT_TEST_PAGE", "on", "EVENTKIT_API_DOCS", "on",
+      "EVENTKIT_DEBUG_ECHO", "on");
+  private static final Map<String, String> ALL_OFF = Map.of("EVENTKIT_TEST_PAGE", "off", "EVENTKIT_API_DOCS", "off",
+      "EVENTKIT_DEBUG_ECHO", "off");
 
   @TempDir
   Path data;
@@ -46,10 +51,17 @@ class OpenApiDocumentTest {
     pipeline.close();
   }
 
-  private Collector collector(ToolsConfig tools) {
-    CollectorConfig config = CollectorConfig.fromEnvironment(Map.of("EVENTKIT_DATA_DIR", data.toString()));
+  private CollectorConfig config(Map<String, String> settings) {
+    Map<String, String> env = new HashMap<>(settings);
+    env.put("EVENTKIT_DATA_DIR", data.toString());
+    return CollectorConfig.fromEnvironment(env);
+  }
+
+  private Collector collector(Map<String, String> settings) {
+    CollectorConfig config = config(settings);
     SchemaRegistry registry = CollectorServer.registry(config);
-    return CollectorServer.collector(config, pipeline, registry, tools, CollectorServer.recentEnvelopes(tools));
+    return CollectorServer.collector(config, pipeline, registry, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        config.tools(), CollectorServer.recentEnvelopes(config.tools()));
   }
 
   private static HttpResponse get(Collector c, String path) {
@@ -96,15 +108,28 @@ class OpenApiDocumentTest {
     Collector c = collector(ALL_OFF);
     assertThat(get(c, "/openapi.json").status()).isEqualTo(404);
     assertThat(get(c, "/").status()).isEqualTo(404);
-    ObjectNode doc = ApiDocsEndpoint.document(MAPPER, ALL_OFF);
+    ObjectNode doc = ApiDocsEndpoint.document(MAPPER, config(ALL_OFF), true);
     assertThat(documented(doc)).isEqualTo(served(c));
     assertThat(served(c)).noneMatch(s -> s.contains("/debug/") || s.contains("/docs") || s.equals("GET /"));
   }
 
   @Test
+  void followsTheConfiguredInputsCollectPathAndMetricsPath() throws Exception {
+    Map<String, String> settings = new HashMap<>(ALL_ON);
+    settings.put("EVENTKIT_INPUTS_CLOUDEVENTS_ENABLED", "false");
+    settings.put("EVENTKIT_INPUTS_SEGMENT_COLLECT_PATH", "/track/events");
+    settings.put("EVENTKIT_METRICS_PATH", "/internal/prometheus");
+    Collector c = collector(settings);
+    JsonNode doc = MAPPER.readTree(get(c, "/openapi.json").body());
+    assertThat(documented(doc)).isEqualTo(served(c));
+    assertThat(served(c)).contains("POST /track/events/{stream}", "POST /debug/echo/track/events",
+        "GET /internal/prometheus").noneMatch(s -> s.contains("cloudevents") || s.contains("/collect"));
+  }
+
+  @Test
   void aRouteMissingFromTheDocumentIsNoticed() throws Exception {
     Collector c = collector(ALL_ON);
-    ObjectNode doc = ApiDocsEndpoint.document(MAPPER, ALL_ON);
+    ObjectNode doc = ApiDocsEndpoint.document(MAPPER, config(ALL_ON), true);
     ((ObjectNode) doc.path("paths")).remove("/sd/{stream}");
     ((ObjectNode) doc.path("paths").path("/com.snowplowanalytics.snowplow/tp2")).remove("post");
     Set<String> missing = new TreeSet<>(served(c));

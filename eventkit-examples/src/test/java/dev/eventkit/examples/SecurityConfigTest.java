@@ -26,7 +26,8 @@ class SecurityConfigTest {
     assertThat(s.adminKeys()).isNull();
     assertThat(s.rateLimits().enabled()).isFalse();
     assertThat(s.anonymizer().enabled()).isFalse();
-    assertThat(s.accessLog().enabled()).isFalse();
+    // The one protection on by default: an access line per request, which holds nothing of the request's data.
+    assertThat(s.accessLog().enabled()).isTrue();
     assertThat(s.cors().allows("https://shop.example")).isTrue();
     assertThat(s.cors().allows("null")).isFalse();
     assertThat(CollectorServer.exposureWarnings(config())).anySatisfy(w -> assertThat(w).contains("without write keys")
@@ -69,7 +70,8 @@ class SecurityConfigTest {
         "write key entry 1").hasMessageNotContaining("wk_secret");
     assertThatThrownBy(() -> config("EVENTKIT_WRITE_KEYS_FILE", "/nonexistent/keys"))
         .hasMessageContaining("EVENTKIT_WRITE_KEYS_FILE");
-    assertThatThrownBy(() -> config("EVENTKIT_OPEN_PATHS", "/i")).hasMessageContaining("EVENTKIT_WRITE_KEYS");
+    assertThatThrownBy(() -> config("EVENTKIT_OPEN_PATHS", "/i")).hasMessageContaining("EVENTKIT_OPEN_PATHS")
+        .hasMessageContaining("security.write_keys");
     assertThatThrownBy(() -> config("EVENTKIT_CORS_ORIGINS", "shop.example"))
         .hasMessageContaining("EVENTKIT_CORS_ORIGINS");
     assertThatThrownBy(() -> config("EVENTKIT_TRUSTED_PROXIES", "proxy.internal"))

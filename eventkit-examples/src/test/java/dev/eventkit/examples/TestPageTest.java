@@ -48,8 +48,8 @@ class TestPageTest {
     CollectorConfig config = CollectorConfig.fromEnvironment(Map.of("EVENTKIT_DATA_DIR", data.toString()));
     SchemaRegistry registry = CollectorServer.registry(config);
     RecentEnvelopes recent = CollectorServer.recentEnvelopes(tools);
-    try (Pipeline pipeline = CollectorServer.pipeline(config, registry, recent).start()) {
-      body.run(CollectorServer.collector(config, pipeline, registry, tools, recent), pipeline);
+    try (Pipeline pipeline = CollectorServer.pipeline(config, registry, null, recent).start()) {
+      body.run(CollectorServer.collector(config, pipeline, registry, null, tools, recent), pipeline);
     }
   }
 

@@ -129,6 +129,8 @@ class NettyHostTest {
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(r.body()).contains("\"code\":\"body_too_large\"");
+    // The host's own answers carry a request id like the collector's.
+    assertThat(r.headers().firstValue("X-Request-Id").orElseThrow()).matches("[0-9a-f]{32}");
 
     try (RawConnection c = new RawConnection(host.port())) {
       // Declared too long: answered at once, the body read and dropped, the next request served.

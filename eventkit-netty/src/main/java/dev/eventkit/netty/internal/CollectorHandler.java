@@ -3,6 +3,7 @@ package dev.eventkit.netty.internal;
 import dev.eventkit.http.Collector;
 import dev.eventkit.http.HttpRequest;
 import dev.eventkit.http.HttpResponse;
+import dev.eventkit.http.security.AccessLog;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -167,8 +168,10 @@ final class CollectorHandler extends ChannelInboundHandlerAdapter {
     return slot;
   }
 
+  /** Queues one of the host's own answers (the collector never saw the request), with a request id of its own. */
   private void respond(Slot slot, HttpResponse response) {
-    enqueue(slot).response = response;
+    enqueue(slot).response = response.header("X-Request-Id") != null ? response
+        : response.withHeader("X-Request-Id", AccessLog.requestId(null));
     writeReady();
   }
 
