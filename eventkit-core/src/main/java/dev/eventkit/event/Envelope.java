@@ -18,7 +18,9 @@ import java.util.UUID;
  * {@link IllegalStateException} when a required field is missing, and the payload and context setters throw
  * {@link IllegalArgumentException} for text that is not exactly one JSON value, so that every envelope can be
  * written and read back. The wire form is written by
- * {@link EnvelopeCodec}, tagged with {@link EnvelopeCodec#FORMAT_VERSION}.
+ * {@link EnvelopeCodec}, tagged with {@link EnvelopeCodec#FORMAT_VERSION}. An envelope keeps its wire form once it
+ * is known (decoded from it, or encoded once), so that writing it again copies bytes; a {@link #toBuilder()} copy
+ * starts without one.
  */
 public final class Envelope {
 
@@ -38,6 +40,12 @@ public final class Envelope {
   private final Validation validation;
   private final CollectorInfo collector;
   private final Map<String, String> attributes;
+  /**
+   * The wire form, once known: set at most once per instance, to bytes that decode to exactly these values, and
+   * never handed out (the codec copies it), so it never changes. Volatile, so that a thread that sees it sees its
+   * content.
+   */
+  private volatile byte[] encoded;
 
   private Envelope(Builder b) {
     // Every text is made encodable here, once, so that writing an accepted envelope cannot fail.
@@ -46,11 +54,7 @@ public final class Envelope {
     this.stream = b.stream != null ? WellFormedText.of(b.stream) : DEFAULT_STREAM;
     this.schema = WellFormedText.of(b.schema);
     this.payloadJson = WellFormedText.of(require(b.payloadJson, "payload"));
-    List<Entity> entities = new java.util.ArrayList<>(b.contexts.size());
-    for (Entity c : b.contexts) {
-      entities.add(new Entity(WellFormedText.of(c.schema()), WellFormedText.of(c.dataJson())));
-    }
-    this.contexts = List.copyOf(entities);
+    this.contexts = wellFormed(b.contexts);
     this.sentAt = b.sentAt;
     this.receivedAt = b.receivedAt != null ? b.receivedAt : Instant.now();
     this.clientIp = WellFormedText.of(b.clientIp);
@@ -60,6 +64,33 @@ public final class Envelope {
     Map<String, String> attrs = new TreeMap<>();
     b.attributes.forEach((k, v) -> attrs.put(WellFormedText.of(k), WellFormedText.of(v)));
     this.attributes = Map.copyOf(attrs);
+  }
+
+  /** The contexts with well-formed text; the given (immutable) list itself when it already is. */
+  private static List<Entity> wellFormed(List<Entity> contexts) {
+    List<Entity> entities = null;
+    for (int i = 0; i < contexts.size(); i++) {
+      Entity c = contexts.get(i);
+      String schema = WellFormedText.of(c.schema());
+      String data = WellFormedText.of(c.dataJson());
+      if (entities == null && (schema != c.schema() || data != c.dataJson())) {
+        entities = new java.util.ArrayList<>(contexts.subList(0, i));
+      }
+      if (entities != null) {
+        entities.add(schema == c.schema() && data == c.dataJson() ? c : new Entity(schema, data));
+      }
+    }
+    return entities == null ? contexts : List.copyOf(entities);
+  }
+
+  /** The wire form if known, else null; for {@link EnvelopeCodec} only, which never hands it out. */
+  byte[] encodedOrNull() {
+    return encoded;
+  }
+
+  /** Remembers the wire form; for {@link EnvelopeCodec} only, with bytes that decode to exactly this envelope. */
+  void keepEncoded(byte[] bytes) {
+    this.encoded = bytes;
   }
 
   private static <T> T require(T value, String name) {
@@ -263,6 +294,16 @@ public final class Envelope {
         checked.add(data.equals(c.dataJson()) ? c : new Entity(c.schema(), data));
       }
       this.contexts = List.copyOf(checked);
+      return this;
+    }
+
+    /**
+     * Sets payload and contexts from text already checked to be one JSON value each, as {@link EnvelopeCodec}'s
+     * decoder does while reading them: the check is not repeated.
+     */
+    Builder checkedJson(String payloadJson, List<Entity> contexts) {
+      this.payloadJson = Objects.requireNonNull(payloadJson, "payloadJson");
+      this.contexts = List.copyOf(contexts);
       return this;
     }
 
