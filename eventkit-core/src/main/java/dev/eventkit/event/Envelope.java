@@ -1,14 +1,15 @@
 package dev.eventkit.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.eventkit.internal.id.RandomIds;
 import dev.eventkit.internal.json.Json;
 import dev.eventkit.internal.text.WellFormedText;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * One collected event and everything known about its arrival: what is written to the log and handed to sinks.
@@ -49,7 +50,7 @@ public final class Envelope {
 
   private Envelope(Builder b) {
     // Every text is made encodable here, once, so that writing an accepted envelope cannot fail.
-    this.id = b.id != null ? WellFormedText.of(b.id) : UUID.randomUUID().toString();
+    this.id = b.id != null ? WellFormedText.of(b.id) : RandomIds.uuid();
     this.protocol = WellFormedText.of(require(b.protocol, "protocol"));
     this.stream = b.stream != null ? WellFormedText.of(b.stream) : DEFAULT_STREAM;
     this.schema = WellFormedText.of(b.schema);
@@ -61,9 +62,7 @@ public final class Envelope {
     this.userAgent = WellFormedText.of(b.userAgent);
     this.validation = b.validation;
     this.collector = b.collector;
-    Map<String, String> attrs = new TreeMap<>();
-    b.attributes.forEach((k, v) -> attrs.put(WellFormedText.of(k), WellFormedText.of(v)));
-    this.attributes = Map.copyOf(attrs);
+    this.attributes = wellFormed(b.attributes);
   }
 
   /** The contexts with well-formed text; the given (immutable) list itself when it already is. */
@@ -81,6 +80,18 @@ public final class Envelope {
       }
     }
     return entities == null ? contexts : List.copyOf(entities);
+  }
+
+  /** An immutable copy with well-formed text; one pass and one copy when the text already is. */
+  private static Map<String, String> wellFormed(Map<String, String> attributes) {
+    for (Map.Entry<String, String> a : attributes.entrySet()) {
+      if (WellFormedText.of(a.getKey()) != a.getKey() || WellFormedText.of(a.getValue()) != a.getValue()) {
+        Map<String, String> attrs = new TreeMap<>();
+        attributes.forEach((k, v) -> attrs.put(WellFormedText.of(k), WellFormedText.of(v)));
+        return Map.copyOf(attrs);
+      }
+    }
+    return Map.copyOf(attributes);
   }
 
   /** The wire form if known, else null; for {@link EnvelopeCodec} only, which never hands it out. */
@@ -119,7 +130,7 @@ public final class Envelope {
     b.userAgent = userAgent;
     b.validation = validation;
     b.collector = collector;
-    b.attributes = new TreeMap<>(attributes);
+    b.attributes = new HashMap<>(attributes);
     return b;
   }
 
@@ -239,7 +250,8 @@ public final class Envelope {
     private String userAgent;
     private Validation validation = Validation.notValidated();
     private CollectorInfo collector = CollectorInfo.DEFAULT;
-    private Map<String, String> attributes = new TreeMap<>();
+    // Unsorted: the envelope keeps an immutable copy whose order is unspecified anyway.
+    private Map<String, String> attributes = new HashMap<>();
 
     private Builder() {}
 
@@ -343,7 +355,9 @@ public final class Envelope {
     }
 
     public Builder attributes(Map<String, String> attributes) {
-      this.attributes = new TreeMap<>(attributes);
+      Map<String, String> copy = new HashMap<>(attributes);
+      copy.keySet().forEach(k -> Objects.requireNonNull(k, "attribute key"));
+      this.attributes = copy;
       return this;
     }
 
