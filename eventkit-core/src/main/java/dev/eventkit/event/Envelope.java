@@ -65,6 +65,23 @@ public final class Envelope {
     this.attributes = wellFormed(b.attributes);
   }
 
+  /** A copy of {@code e} with another validation outcome: every other value is already checked. */
+  private Envelope(Envelope e, Validation validation) {
+    this.id = e.id;
+    this.protocol = e.protocol;
+    this.stream = e.stream;
+    this.schema = e.schema;
+    this.payloadJson = e.payloadJson;
+    this.contexts = e.contexts;
+    this.sentAt = e.sentAt;
+    this.receivedAt = e.receivedAt;
+    this.clientIp = e.clientIp;
+    this.userAgent = e.userAgent;
+    this.validation = Objects.requireNonNull(validation, "validation");
+    this.collector = e.collector;
+    this.attributes = e.attributes;
+  }
+
   /** The contexts with well-formed text; the given (immutable) list itself when it already is. */
   private static List<Entity> wellFormed(List<Entity> contexts) {
     List<Entity> entities = null;
@@ -132,6 +149,14 @@ public final class Envelope {
     b.collector = collector;
     b.attributes = new HashMap<>(attributes);
     return b;
+  }
+
+  /**
+   * A copy with another validation outcome, as {@code toBuilder().validation(validation).build()} makes, without
+   * checking and copying the unchanged values again.
+   */
+  public Envelope withValidation(Validation validation) {
+    return new Envelope(this, validation);
   }
 
   /** The event id: the client's own id (Segment {@code messageId}, Snowplow {@code eid}, …) or a random UUID. */

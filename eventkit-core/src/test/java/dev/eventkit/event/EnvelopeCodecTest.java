@@ -202,4 +202,16 @@ class EnvelopeCodecTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void aCopyWithAnotherValidationIsTheBuildersCopyAndIsEncodedAfresh() {
+    Envelope e = EnvelopeCodec.decode(EnvelopeCodec.encode(tracked()));
+    Validation invalid = Validation.invalid(ValidationError.PAYLOAD_INVALID, "bad",
+        List.of(new Violation("/n", "type", "expected string")));
+    Envelope copy = e.withValidation(invalid);
+    assertThat(copy).isEqualTo(e.toBuilder().validation(invalid).build()).isNotEqualTo(e);
+    assertThat(written(copy)).isEqualTo(written(e.toBuilder().validation(invalid).build()))
+        .contains("\"status\":\"invalid\"");
+    assertThat(e.validation()).isEqualTo(Validation.valid());
+  }
 }
