@@ -334,6 +334,12 @@ public final class Envelope {
       return this;
     }
 
+    /** Takes the map itself as the attributes (no copy): for {@link EnvelopeCodec}, which made it and drops it. */
+    Builder ownedAttributes(Map<String, String> attributes) {
+      this.attributes = attributes;
+      return this;
+    }
+
     /**
      * Sets payload and contexts from text already checked to be one JSON value each, as {@link EnvelopeCodec}'s
      * decoder does while reading them: the check is not repeated.

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -211,14 +212,8 @@ public final class EnvelopeCodec {
           case "clientIp" -> parts.clientIp = text(parts, p);
           case "userAgent" -> parts.userAgent = text(parts, p);
           case "validation" -> {
-            parts.validation = FIELD_READER.readTree(p);
+            readValidation(parts, p, bytes);
             parts.hasValidation = true;
-            // Only the plain outcomes are known to come back exactly; an invalid event's details are re-encoded.
-            JsonNode status = parts.validation.get("status");
-            if (parts.validation.size() != 1 || status == null
-                || !("valid".equals(status.textValue()) || "not_validated".equals(status.textValue()))) {
-              parts.exact = false;
-            }
           }
           case "collector" -> {
             parts.collector = readCollector(parts, p);
@@ -249,6 +244,32 @@ public final class EnvelopeCodec {
       throw new IllegalArgumentException("not an encoded envelope: malformed JSON at byte " + at);
     } catch (IOException ex) {
       throw new IllegalArgumentException("not an encoded envelope: " + ex.getClass().getSimpleName());
+    }
+  }
+
+  private static final byte[] VALID = "{\"status\":\"valid\"}".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] NOT_VALIDATED = "{\"status\":\"not_validated\"}".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * The validation outcome: the two plain ones recognised from their bytes as the encoder writes them, anything
+   * else read as a tree. Only the plain ones are known to come back exactly; an invalid event's details are
+   * re-encoded.
+   */
+  private static void readValidation(Parts parts, JsonParser p, byte[] bytes) throws IOException {
+    int start = (int) p.currentTokenLocation().getByteOffset();
+    if (p.currentToken().isStructStart()) {
+      p.skipChildren();
+    } else {
+      p.finishToken();
+    }
+    int end = (int) p.currentLocation().getByteOffset();
+    if (java.util.Arrays.equals(bytes, start, end, VALID, 0, VALID.length)) {
+      parts.validationValue = Validation.valid();
+    } else if (java.util.Arrays.equals(bytes, start, end, NOT_VALIDATED, 0, NOT_VALIDATED.length)) {
+      parts.validationValue = Validation.notValidated();
+    } else {
+      parts.exact = false;
+      parts.validation = Json.storedReader().readTree(new java.io.ByteArrayInputStream(bytes, start, end - start));
     }
   }
 
@@ -315,7 +336,7 @@ public final class EnvelopeCodec {
   }
 
   private static Map<String, String> readAttributes(Parts parts, JsonParser p) throws IOException {
-    Map<String, String> map = new TreeMap<>();
+    Map<String, String> map = new HashMap<>();
     if (p.currentToken() != JsonToken.START_OBJECT) {
       odd(parts, p);
       return map;
@@ -433,6 +454,8 @@ public final class EnvelopeCodec {
     String clientIp;
     String userAgent;
     JsonNode validation = MissingNode.getInstance();
+    /** The outcome when recognised without a tree; else read from {@link #validation}. */
+    Validation validationValue;
     CollectorInfo collector = new CollectorInfo("", "");
     Map<String, String> attributes;
     boolean hasValidation;
@@ -478,13 +501,13 @@ public final class EnvelopeCodec {
         } else {
           b.checkedJson(payload, contexts == null ? List.of() : contexts);
         }
-        b.validation(readValidation(validation));
+        b.validation(validationValue != null ? validationValue : readValidation(validation));
         b.collector(collector);
         if (attributes != null) {
           if (attributes.isEmpty()) {
             exact = false;
           }
-          b.attributes(attributes);
+          b.ownedAttributes(attributes);
         }
         return b.build();
       } catch (IllegalArgumentException e) {
@@ -502,6 +525,10 @@ public final class EnvelopeCodec {
         throw new IllegalArgumentException("not a valid envelope: no " + field);
       }
       return null;
+    }
+    Instant plain = InstantText.parsePlain(s);
+    if (plain != null) {
+      return plain;
     }
     try {
       return Instant.parse(s);
