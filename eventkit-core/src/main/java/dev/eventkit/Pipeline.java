@@ -187,7 +187,7 @@ public final class Pipeline implements AutoCloseable {
         LOG.warn("validator failed on an event: {}", ex.getClass().getName());
         v = Validation.invalid(ValidationError.SCHEMA_INVALID, "the validator failed on this event", List.of());
       }
-      out.add(e.toBuilder().validation(v).build());
+      out.add(e.withValidation(v));
     }
     return out;
   }

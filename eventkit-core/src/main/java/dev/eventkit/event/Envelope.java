@@ -1,14 +1,15 @@
 package dev.eventkit.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.eventkit.internal.id.RandomIds;
 import dev.eventkit.internal.json.Json;
 import dev.eventkit.internal.text.WellFormedText;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * One collected event and everything known about its arrival: what is written to the log and handed to sinks.
@@ -18,7 +19,9 @@ import java.util.UUID;
  * {@link IllegalStateException} when a required field is missing, and the payload and context setters throw
  * {@link IllegalArgumentException} for text that is not exactly one JSON value, so that every envelope can be
  * written and read back. The wire form is written by
- * {@link EnvelopeCodec}, tagged with {@link EnvelopeCodec#FORMAT_VERSION}.
+ * {@link EnvelopeCodec}, tagged with {@link EnvelopeCodec#FORMAT_VERSION}. An envelope keeps its wire form once it
+ * is known (decoded from it, or encoded once), so that writing it again copies bytes; a {@link #toBuilder()} copy
+ * starts without one.
  */
 public final class Envelope {
 
@@ -38,28 +41,84 @@ public final class Envelope {
   private final Validation validation;
   private final CollectorInfo collector;
   private final Map<String, String> attributes;
+  /**
+   * The wire form, once known: set at most once per instance, to bytes that decode to exactly these values, and
+   * never handed out (the codec copies it), so it never changes. Volatile, so that a thread that sees it sees its
+   * content.
+   */
+  private volatile byte[] encoded;
 
   private Envelope(Builder b) {
     // Every text is made encodable here, once, so that writing an accepted envelope cannot fail.
-    this.id = b.id != null ? WellFormedText.of(b.id) : UUID.randomUUID().toString();
+    this.id = b.id != null ? WellFormedText.of(b.id) : RandomIds.uuid();
     this.protocol = WellFormedText.of(require(b.protocol, "protocol"));
     this.stream = b.stream != null ? WellFormedText.of(b.stream) : DEFAULT_STREAM;
     this.schema = WellFormedText.of(b.schema);
     this.payloadJson = WellFormedText.of(require(b.payloadJson, "payload"));
-    List<Entity> entities = new java.util.ArrayList<>(b.contexts.size());
-    for (Entity c : b.contexts) {
-      entities.add(new Entity(WellFormedText.of(c.schema()), WellFormedText.of(c.dataJson())));
-    }
-    this.contexts = List.copyOf(entities);
+    this.contexts = wellFormed(b.contexts);
     this.sentAt = b.sentAt;
     this.receivedAt = b.receivedAt != null ? b.receivedAt : Instant.now();
     this.clientIp = WellFormedText.of(b.clientIp);
     this.userAgent = WellFormedText.of(b.userAgent);
     this.validation = b.validation;
     this.collector = b.collector;
-    Map<String, String> attrs = new TreeMap<>();
-    b.attributes.forEach((k, v) -> attrs.put(WellFormedText.of(k), WellFormedText.of(v)));
-    this.attributes = Map.copyOf(attrs);
+    this.attributes = wellFormed(b.attributes);
+  }
+
+  /** A copy of {@code e} with another validation outcome: every other value is already checked. */
+  private Envelope(Envelope e, Validation validation) {
+    this.id = e.id;
+    this.protocol = e.protocol;
+    this.stream = e.stream;
+    this.schema = e.schema;
+    this.payloadJson = e.payloadJson;
+    this.contexts = e.contexts;
+    this.sentAt = e.sentAt;
+    this.receivedAt = e.receivedAt;
+    this.clientIp = e.clientIp;
+    this.userAgent = e.userAgent;
+    this.validation = Objects.requireNonNull(validation, "validation");
+    this.collector = e.collector;
+    this.attributes = e.attributes;
+  }
+
+  /** The contexts with well-formed text; the given (immutable) list itself when it already is. */
+  private static List<Entity> wellFormed(List<Entity> contexts) {
+    List<Entity> entities = null;
+    for (int i = 0; i < contexts.size(); i++) {
+      Entity c = contexts.get(i);
+      String schema = WellFormedText.of(c.schema());
+      String data = WellFormedText.of(c.dataJson());
+      if (entities == null && (schema != c.schema() || data != c.dataJson())) {
+        entities = new java.util.ArrayList<>(contexts.subList(0, i));
+      }
+      if (entities != null) {
+        entities.add(schema == c.schema() && data == c.dataJson() ? c : new Entity(schema, data));
+      }
+    }
+    return entities == null ? contexts : List.copyOf(entities);
+  }
+
+  /** An immutable copy with well-formed text; one pass and one copy when the text already is. */
+  private static Map<String, String> wellFormed(Map<String, String> attributes) {
+    for (Map.Entry<String, String> a : attributes.entrySet()) {
+      if (WellFormedText.of(a.getKey()) != a.getKey() || WellFormedText.of(a.getValue()) != a.getValue()) {
+        Map<String, String> attrs = new TreeMap<>();
+        attributes.forEach((k, v) -> attrs.put(WellFormedText.of(k), WellFormedText.of(v)));
+        return Map.copyOf(attrs);
+      }
+    }
+    return Map.copyOf(attributes);
+  }
+
+  /** The wire form if known, else null; for {@link EnvelopeCodec} only, which never hands it out. */
+  byte[] encodedOrNull() {
+    return encoded;
+  }
+
+  /** Remembers the wire form; for {@link EnvelopeCodec} only, with bytes that decode to exactly this envelope. */
+  void keepEncoded(byte[] bytes) {
+    this.encoded = bytes;
   }
 
   private static <T> T require(T value, String name) {
@@ -88,8 +147,16 @@ public final class Envelope {
     b.userAgent = userAgent;
     b.validation = validation;
     b.collector = collector;
-    b.attributes = new TreeMap<>(attributes);
+    b.attributes = new HashMap<>(attributes);
     return b;
+  }
+
+  /**
+   * A copy with another validation outcome, as {@code toBuilder().validation(validation).build()} makes, without
+   * checking and copying the unchanged values again.
+   */
+  public Envelope withValidation(Validation validation) {
+    return new Envelope(this, validation);
   }
 
   /** The event id: the client's own id (Segment {@code messageId}, Snowplow {@code eid}, …) or a random UUID. */
@@ -208,7 +275,8 @@ public final class Envelope {
     private String userAgent;
     private Validation validation = Validation.notValidated();
     private CollectorInfo collector = CollectorInfo.DEFAULT;
-    private Map<String, String> attributes = new TreeMap<>();
+    // Unsorted: the envelope keeps an immutable copy whose order is unspecified anyway.
+    private Map<String, String> attributes = new HashMap<>();
 
     private Builder() {}
 
@@ -266,6 +334,22 @@ public final class Envelope {
       return this;
     }
 
+    /** Takes the map itself as the attributes (no copy): for {@link EnvelopeCodec}, which made it and drops it. */
+    Builder ownedAttributes(Map<String, String> attributes) {
+      this.attributes = attributes;
+      return this;
+    }
+
+    /**
+     * Sets payload and contexts from text already checked to be one JSON value each, as {@link EnvelopeCodec}'s
+     * decoder does while reading them: the check is not repeated.
+     */
+    Builder checkedJson(String payloadJson, List<Entity> contexts) {
+      this.payloadJson = Objects.requireNonNull(payloadJson, "payloadJson");
+      this.contexts = List.copyOf(contexts);
+      return this;
+    }
+
     public Builder sentAt(Instant sentAt) {
       this.sentAt = sentAt;
       return this;
@@ -302,7 +386,9 @@ public final class Envelope {
     }
 
     public Builder attributes(Map<String, String> attributes) {
-      this.attributes = new TreeMap<>(attributes);
+      Map<String, String> copy = new HashMap<>(attributes);
+      copy.keySet().forEach(k -> Objects.requireNonNull(k, "attribute key"));
+      this.attributes = copy;
       return this;
     }
 

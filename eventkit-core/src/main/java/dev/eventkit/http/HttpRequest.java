@@ -1,5 +1,6 @@
 package dev.eventkit.http;
 
+import dev.eventkit.internal.headers.HeaderMap;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -9,13 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * A request as any HTTP stack can describe it: method, path, raw query, headers, body, and the peer's address.
  * Host adapters (the JDK server, a servlet, …) build one and hand it to {@link Collector#handle}.
  *
- * <p>Immutable and thread-safe; header names are case-insensitive. The body is held as given (do not change the
+ * <p>Immutable and thread-safe; header names are case-insensitive, and {@link #headers()} lists them in the order
+ * given. The body is held as given (do not change the
  * array afterwards). Query parameters are decoded leniently: a malformed escape is kept as written.
  */
 public final class HttpRequest {
@@ -32,9 +33,7 @@ public final class HttpRequest {
     this.method = b.method.toUpperCase(Locale.ROOT);
     this.path = b.path;
     this.rawQuery = b.rawQuery;
-    TreeMap<String, List<String>> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    b.headers.forEach((k, v) -> h.put(k, List.copyOf(v)));
-    this.headers = Collections.unmodifiableMap(h);
+    this.headers = HeaderMap.copyOf(b.headers);
     this.body = b.body;
     this.remoteAddress = b.remoteAddress;
   }

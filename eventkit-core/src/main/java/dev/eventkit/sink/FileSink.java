@@ -145,7 +145,7 @@ public final class FileSink implements Sink {
 
   @Override
   public synchronized CompletableFuture<WriteResult> write(List<Envelope> batch) {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(512 * batch.size());
+    LineBuffer buf = new LineBuffer(512 * batch.size());
     for (Envelope e : batch) {
       EnvelopeCodec.writeTo(e, buf);
       buf.write('\n');
@@ -155,7 +155,7 @@ public final class FileSink implements Sink {
       makePendingCuts();
       rotateIfDue();
       goodLength = currentBytes;
-      ByteBuffer bytes = ByteBuffer.wrap(buf.toByteArray());
+      ByteBuffer bytes = buf.asByteBuffer();
       while (bytes.hasRemaining()) {
         current.write(bytes);
       }
@@ -167,6 +167,17 @@ public final class FileSink implements Sink {
       LOG.warn("file sink {} cannot write: {}", name, e.getMessage());
       abandonCurrent(goodLength);
       return CompletableFuture.completedFuture(WriteResult.failed(Failure.retryable("file write failed")));
+    }
+  }
+
+  /** The batch's lines, handed to the channel without copying them out first. */
+  private static final class LineBuffer extends ByteArrayOutputStream {
+    LineBuffer(int size) {
+      super(size);
+    }
+
+    ByteBuffer asByteBuffer() {
+      return ByteBuffer.wrap(buf, 0, count);
     }
   }
 

@@ -74,7 +74,8 @@ class PackageRulesTest {
 
   @Test
   void internalHelpersAreLeaves() {
-    noClasses().that().resideInAnyPackage("dev.eventkit.internal.json..", "dev.eventkit.internal.text..")
+    noClasses().that().resideInAnyPackage("dev.eventkit.internal.json..", "dev.eventkit.internal.text..",
+        "dev.eventkit.internal.id..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.eventkit")
         .orShould().dependOnClassesThat().resideInAnyPackage("dev.eventkit.(*)..")
         .check(core);

@@ -115,4 +115,103 @@ class EnvelopeCodecTest {
           .satisfies(x -> assertThat(x.getMessage()).doesNotContain("secret"));
     }
   }
+
+  private static Envelope tracked() {
+    return Envelope.builder().id("m-2").protocol("segment").stream("web").payloadJson("{\"n\":1.50}")
+        .contexts(List.of(new Entity("iglu:com.acme/ctx/jsonschema/1-0-0", "{\"k\":1}")))
+        .receivedAt(Instant.parse("2026-01-02T03:04:06Z")).clientIp("203.0.113.9").userAgent("ua/1")
+        .validation(Validation.valid()).attribute("b", "2").attribute("a", "1").build();
+  }
+
+  private static String written(Envelope e) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    EnvelopeCodec.writeTo(e, out);
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aDecodedEnvelopeIsWrittenAsTheBytesItWasDecodedFrom() {
+    // Fields in another order than the encoder's: what is written again is the stored record, byte for byte.
+    String stored = "{\"collector\":{\"name\":\"c\",\"version\":\"9\"},\"v\":1,\"stream\":\"web\",\"id\":\"m-3\","
+        + "\"protocol\":\"p\",\"payload\":{\"x\":0.10},\"receivedAt\":\"2026-01-02T03:04:06Z\","
+        + "\"validation\":{\"status\":\"valid\"},\"attributes\":{\"z\":\"1\",\"a\":\"2\"}}";
+    Envelope back = EnvelopeCodec.decode(stored.getBytes(StandardCharsets.UTF_8));
+    assertThat(written(back)).isEqualTo(stored);
+    assertThat(new String(EnvelopeCodec.encode(back), StandardCharsets.UTF_8)).isEqualTo(stored);
+    assertThat(back.attributes()).containsEntry("z", "1").containsEntry("a", "2");
+  }
+
+  @Test
+  void encodingIsDoneOnceAndEveryCallerGetsItsOwnCopy() {
+    Envelope e = tracked();
+    byte[] first = EnvelopeCodec.encode(e);
+    first[0] = 'X';
+    byte[] second = EnvelopeCodec.encode(e);
+    assertThat(second[0]).isEqualTo((byte) '{');
+    assertThat(written(e)).isEqualTo(new String(second, StandardCharsets.UTF_8));
+    Envelope back = EnvelopeCodec.decode(second);
+    byte[] third = EnvelopeCodec.encode(back);
+    assertThat(third).isEqualTo(second).isNotSameAs(second);
+    second[1] = 'X';
+    assertThat(written(back)).startsWith("{\"v\":1,");
+  }
+
+  @Test
+  void aChangedCopyIsEncodedAgain() {
+    Envelope back = EnvelopeCodec.decode(EnvelopeCodec.encode(tracked()));
+    Envelope changed = back.toBuilder().validation(Validation.invalid(ValidationError.PAYLOAD_INVALID, "bad",
+        List.of())).stream("other").build();
+    String text = written(changed);
+    assertThat(text).contains("\"stream\":\"other\"").contains("\"status\":\"invalid\"");
+    assertThat(EnvelopeCodec.decode(text.getBytes(StandardCharsets.UTF_8))).isEqualTo(changed);
+  }
+
+  @Test
+  void recordsThatHoldMoreOrOtherThanTheEnvelopeAreEncodedAfresh() {
+    String base = "\"v\":1,\"id\":\"m-4\",\"protocol\":\"p\",\"stream\":\"web\",\"payload\":{\"x\":1},"
+        + "\"receivedAt\":\"2026-01-02T03:04:06Z\",\"validation\":{\"status\":\"valid\"},"
+        + "\"collector\":{\"name\":\"c\",\"version\":\"9\"}";
+    Envelope plain = EnvelopeCodec.decode(("{" + base + "}").getBytes(StandardCharsets.UTF_8));
+    String canonical = written(Envelope.builder().id("m-4").protocol("p").stream("web").payloadJson("{\"x\":1}")
+        .receivedAt(Instant.parse("2026-01-02T03:04:06Z")).validation(Validation.valid())
+        .collector(new CollectorInfo("c", "9")).build());
+    for (String odd : List.of("{" + base + ",\"future\":{\"a\":1}}", "{\n  " + base + "\n}",
+        "{" + base + ",\"userAgent\":\"x\\ud800\"}", "{" + base.replace("\"stream\":\"web\",", "") + "}",
+        "{" + base + ",\"sentAt\":null}", "{" + base + ",\"contexts\":[]}")) {
+      Envelope back = EnvelopeCodec.decode(odd.getBytes(StandardCharsets.UTF_8));
+      assertThat(written(back)).as(odd).isEqualTo(written(back.toBuilder().build())).doesNotContain("\n")
+          .doesNotContain("future").doesNotContain("\\ud800");
+    }
+    assertThat(written(plain)).isEqualTo(canonical);
+  }
+
+  @Test
+  void anEnvelopeSharedBetweenThreadsIsWrittenTheSameByAll() throws Exception {
+    Envelope e = tracked();
+    String expected = written(e.toBuilder().build());
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        results.add(pool.submit(() -> new String(EnvelopeCodec.encode(e), StandardCharsets.UTF_8)));
+      }
+      for (java.util.concurrent.Future<String> r : results) {
+        assertThat(r.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(expected);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCopyWithAnotherValidationIsTheBuildersCopyAndIsEncodedAfresh() {
+    Envelope e = EnvelopeCodec.decode(EnvelopeCodec.encode(tracked()));
+    Validation invalid = Validation.invalid(ValidationError.PAYLOAD_INVALID, "bad",
+        List.of(new Violation("/n", "type", "expected string")));
+    Envelope copy = e.withValidation(invalid);
+    assertThat(copy).isEqualTo(e.toBuilder().validation(invalid).build()).isNotEqualTo(e);
+    assertThat(written(copy)).isEqualTo(written(e.toBuilder().validation(invalid).build()))
+        .contains("\"status\":\"invalid\"");
+    assertThat(e.validation()).isEqualTo(Validation.valid());
+  }
 }

@@ -131,7 +131,8 @@ public final class ConfigKeys {
       key("metrics.path", "/metrics", null, "Path of the Prometheus scrape; `off` serves none."),
       key("tools.test_page", "on", "EVENTKIT_TEST_PAGE",
           "The test page at `/`: `on` (loopback clients only), `any` (every client sees the latest events) or `off`."),
-      key("tools.api_docs", "on", "EVENTKIT_API_DOCS", "The OpenAPI document at `/openapi.json` and Swagger UI at `/docs`."),
+      key("tools.api_docs", "on", "EVENTKIT_API_DOCS",
+          "The OpenAPI document at `/openapi.json` and Swagger UI at `/docs`."),
       key("tools.debug_echo", "off", "EVENTKIT_DEBUG_ECHO",
           "Every input route again under `/debug/echo`, answering with the envelopes without storing them."));
 

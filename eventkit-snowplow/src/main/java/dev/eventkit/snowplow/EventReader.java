@@ -120,6 +120,32 @@ final class EventReader {
       new Field("ti_cu", "ti_currency", Kind.TEXT));
 
   /**
+   * The parameters each event type reads itself (the shared ones and its own fields); any other becomes a
+   * {@code snowplow.param.NAME} attribute. Made once, not per event.
+   */
+  private static final Map<SnowplowEventType, Set<String>> CONSUMED = consumedByType();
+
+  private static Map<SnowplowEventType, Set<String>> consumedByType() {
+    Map<SnowplowEventType, Set<String>> byType = new java.util.EnumMap<>(SnowplowEventType.class);
+    for (SnowplowEventType t : SnowplowEventType.values()) {
+      Set<String> consumed = new HashSet<>(HANDLED);
+      consumed.addAll(COMMON.keySet());
+      consumed.addAll(DIMENSION_PARAMS.keySet());
+      List<Field> own = switch (t) {
+        case PAGE_VIEW -> PAGE;
+        case PAGE_PING -> java.util.stream.Stream.concat(PAGE.stream(), PING.stream()).toList();
+        case STRUCTURED -> STRUCTURED;
+        case TRANSACTION -> TRANSACTION;
+        case TRANSACTION_ITEM -> ITEM;
+        default -> List.of();
+      };
+      own.forEach(f -> consumed.add(f.param));
+      byType.put(t, Set.copyOf(consumed));
+    }
+    return byType;
+  }
+
+  /**
    * What was made of one event: an envelope, or the violations (at least one) that kept it from being one. The
    * event id and type are filled in as far as they could be read, for the failed event's record.
    */
@@ -141,12 +167,7 @@ final class EventReader {
    */
   static Outcome read(Map<String, String> params, RequestFacts facts, boolean payloadData) {
     List<ProtocolViolation> violations = new ArrayList<>();
-    Map<String, String> p = new LinkedHashMap<>();
-    params.forEach((k, v) -> {
-      if (v != null && !v.isEmpty()) {
-        p.put(k, v);
-      }
-    });
+    Map<String, String> p = withoutEmptyValues(params);
 
     SnowplowEventType type = null;
     String e = p.get("e");
@@ -182,21 +203,18 @@ final class EventReader {
     Instant trueTime = millis(p, "ttm", violations);
 
     ObjectNode payload = Json.object();
-    Set<String> consumed = new HashSet<>(HANDLED);
-    consumed.addAll(COMMON.keySet());
-    consumed.addAll(DIMENSION_PARAMS.keySet());
     String schema = type == null ? null : type.schema();
     JsonNode eventData = null;
     if (type != null) {
       switch (type) {
-        case PAGE_VIEW -> fields(p, PAGE, payload, consumed, violations);
+        case PAGE_VIEW -> fields(p, PAGE, payload, violations);
         case PAGE_PING -> {
-          fields(p, PAGE, payload, consumed, violations);
-          fields(p, PING, payload, consumed, violations);
+          fields(p, PAGE, payload, violations);
+          fields(p, PING, payload, violations);
         }
-        case STRUCTURED -> fields(p, STRUCTURED, payload, consumed, violations);
-        case TRANSACTION -> fields(p, TRANSACTION, payload, consumed, violations);
-        case TRANSACTION_ITEM -> fields(p, ITEM, payload, consumed, violations);
+        case STRUCTURED -> fields(p, STRUCTURED, payload, violations);
+        case TRANSACTION -> fields(p, TRANSACTION, payload, violations);
+        case TRANSACTION_ITEM -> fields(p, ITEM, payload, violations);
         case SELF_DESCRIBING -> {
           JsonNode inner = selfDescribing(p, violations);
           if (inner != null) {
@@ -256,6 +274,7 @@ final class EventReader {
     }
     urlAttributes(p.get("url"), "page_url", true, attributes);
     urlAttributes(p.get("refr"), "refr_url", false, attributes);
+    Set<String> consumed = CONSUMED.get(type);
     p.forEach((k, v) -> {
       if (!consumed.contains(k)) {
         attributes.put(ATTR_PARAM + k, v);
@@ -275,6 +294,22 @@ final class EventReader {
       b.id(eid);
     }
     return new Outcome(b.build(), List.of(), eid, type);
+  }
+
+  /** The parameters with a value: {@code params} itself when all have one. */
+  private static Map<String, String> withoutEmptyValues(Map<String, String> params) {
+    for (String v : params.values()) {
+      if (v == null || v.isEmpty()) {
+        Map<String, String> p = new LinkedHashMap<>();
+        params.forEach((k, value) -> {
+          if (value != null && !value.isEmpty()) {
+            p.put(k, value);
+          }
+        });
+        return p;
+      }
+    }
+    return params;
   }
 
   /** The attributes every envelope of a request carries, failed ones included. */
@@ -319,10 +354,9 @@ final class EventReader {
     }
   }
 
-  private static void fields(Map<String, String> p, List<Field> fields, ObjectNode payload, Set<String> consumed,
+  private static void fields(Map<String, String> p, List<Field> fields, ObjectNode payload,
       List<ProtocolViolation> violations) {
     for (Field f : fields) {
-      consumed.add(f.param);
       String v = p.get(f.param);
       if (v == null || payload.has(f.name)) {
         continue;
@@ -389,6 +423,12 @@ final class EventReader {
     String param = encoded ? "cx" : "co";
     if (!encoded && !p.containsKey("co")) {
       return List.of();
+    }
+    if (!encoded) {
+      List<Entity> plain = PlainContexts.entities(p.get("co"));
+      if (plain != null) {
+        return plain;
+      }
     }
     JsonNode wrapper = json(p.get(param), param, encoded, violations);
     if (wrapper == null) {

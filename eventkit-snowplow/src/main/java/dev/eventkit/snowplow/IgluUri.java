@@ -28,9 +28,66 @@ final class IgluUri {
     if (uri == null) {
       return false;
     }
+    if (isPlainly(uri, vendor, name, model, revision)) {
+      return true;
+    }
     Matcher m = URI.matcher(uri);
     return m.matches() && m.group(1).equals(vendor) && m.group(2).equals(name) && m.group(3).equals("jsonschema")
         && Integer.parseInt(m.group(4)) == model && Integer.parseInt(m.group(5)) == revision;
+  }
+
+  /**
+   * Whether {@code uri} is spelled exactly {@code iglu:vendor/name/jsonschema/model-revision-addition} with an
+   * addition of 1-9 digits: what trackers send, checked without a regular expression. False says nothing.
+   */
+  private static boolean isPlainly(String uri, String vendor, String name, int model, int revision) {
+    int at = skip(uri, 0, "iglu:");
+    at = skip(uri, at, vendor);
+    at = skip(uri, at, "/");
+    at = skip(uri, at, name);
+    at = skip(uri, at, "/jsonschema/");
+    at = number(uri, at, model);
+    at = skip(uri, at, "-");
+    at = number(uri, at, revision);
+    at = skip(uri, at, "-");
+    if (at < 0) {
+      return false;
+    }
+    int digits = uri.length() - at;
+    if (digits < 1 || digits > 9) {
+      return false;
+    }
+    for (int i = at; i < uri.length(); i++) {
+      if (uri.charAt(i) < '0' || uri.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The index after {@code part} when {@code s} has it at {@code at}, else -1. */
+  private static int skip(String s, int at, String part) {
+    return at >= 0 && s.startsWith(part, at) ? at + part.length() : -1;
+  }
+
+  /** The index after {@code value}'s decimal digits (no leading zeros) when {@code s} has them at {@code at}. */
+  private static int number(String s, int at, int value) {
+    if (at < 0 || value < 0) {
+      return -1;
+    }
+    int digits = value < 10 ? 1 : (int) Math.log10(value) + 1;
+    if (at + digits > s.length() || (at + digits < s.length() && Character.isDigit(s.charAt(at + digits)))) {
+      return -1;
+    }
+    int v = 0;
+    for (int i = at; i < at + digits; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v == value && (digits == 1 || s.charAt(at) != '0') ? at + digits : -1;
   }
 
   /** Whether {@code uri} is any version of {@code com.snowplowanalytics.snowplow/name}. */

@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
  * The third-party cookie that carries Snowplow's network user id ({@code network_userid}): read from each
  * request, issued when absent, and refreshed on every answer so that it lives {@link #ttl()} past the last event.
  *
- * <p>Immutable and thread-safe. {@link Builder#build()} throws {@link IllegalArgumentException} for a name or domain
- * that is not a valid cookie token, a non-positive TTL, or {@code SameSite=None} without {@code Secure} (which
- * browsers discard).
+ * <p>Immutable (apart from a cache of the last {@code Expires} date) and thread-safe. {@link Builder#build()}
+ * throws {@link IllegalArgumentException} for a name or domain that is not a valid cookie token, a non-positive
+ * TTL, or {@code SameSite=None} without {@code Secure} (which browsers discard).
  */
 public final class NetworkUserIdCookie {
 
@@ -46,6 +46,13 @@ public final class NetworkUserIdCookie {
   private final SameSite sameSite;
   private final boolean secure;
   private final boolean httpOnly;
+  /**
+   * The last {@code Expires} value made, by the second it names: answers within one second share it instead of
+   * formatting the date again. Replaced whole, so a reader sees a matching pair.
+   */
+  private volatile Expiry lastExpiry;
+
+  private record Expiry(long epochSecond, String text) {}
 
   private NetworkUserIdCookie(Builder b) {
     this.enabled = b.enabled;
@@ -135,9 +142,18 @@ public final class NetworkUserIdCookie {
   }
 
   /** The {@code Set-Cookie} header value that stores {@code value} until {@code now + ttl}. */
+  private String expires(Instant at) {
+    Expiry e = lastExpiry;
+    if (e == null || e.epochSecond() != at.getEpochSecond()) {
+      e = new Expiry(at.getEpochSecond(), EXPIRES.format(at));
+      lastExpiry = e;
+    }
+    return e.text();
+  }
+
   String setCookie(String value, Instant now) {
     StringBuilder b = new StringBuilder(160).append(name).append('=').append(value)
-        .append("; Expires=").append(EXPIRES.format(now.plus(ttl)))
+        .append("; Expires=").append(expires(now.plus(ttl)))
         .append("; Max-Age=").append(ttl.toSeconds())
         .append("; Path=").append(path);
     if (domain != null) {

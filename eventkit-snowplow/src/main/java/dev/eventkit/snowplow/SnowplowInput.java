@@ -15,6 +15,7 @@ import dev.eventkit.http.RequestContext;
 import dev.eventkit.http.Route;
 import dev.eventkit.internal.http.JsonBody;
 import dev.eventkit.internal.http.PathName;
+import dev.eventkit.internal.id.RandomIds;
 import dev.eventkit.internal.json.Json;
 import dev.eventkit.internal.text.WellFormedText;
 import java.nio.ByteBuffer;
@@ -30,7 +31,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,7 +148,7 @@ public final class SnowplowInput implements Input {
       } else {
         userId = cookie.read(request);
         if (userId == null) {
-          userId = UUID.randomUUID().toString();
+          userId = RandomIds.uuid();
         }
       }
     }
@@ -211,6 +211,10 @@ public final class SnowplowInput implements Input {
   }
 
   private Intake readBody(HttpRequest request, RequestFacts facts) {
+    List<Map<String, String>> plain = PayloadDataBody.events(request.body());
+    if (plain != null) {
+      return readEvents(plain, request, facts);
+    }
     JsonBody body = JsonBody.parse(request.body());
     if (body.isRejected()) {
       ProtocolViolation v = ProtocolViolation.body(null, body.rejection().message());
@@ -272,6 +276,38 @@ public final class SnowplowInput implements Input {
       envelopes.add(failed(facts, payload, violations, outcome == null ? null : outcome.eventId(),
           outcome == null ? null : outcome.type()));
       rejected.add(new ItemRejection(i, violations.get(0).toRejection()));
+    }
+    return Intake.of(envelopes, rejected);
+  }
+
+  /**
+   * The events of a plain {@code payload_data} body ({@link PayloadDataBody}), read as the tree reading below
+   * reads them.
+   */
+  private Intake readEvents(List<Map<String, String>> events, HttpRequest request, RequestFacts facts) {
+    Map<String, String> query = request.rawQuery() == null ? Map.of() : firstValues(request.queryParameters());
+    List<Envelope> envelopes = new ArrayList<>(events.size());
+    List<ItemRejection> rejected = new ArrayList<>();
+    for (int i = 0; i < events.size(); i++) {
+      Map<String, String> own = events.get(i);
+      Map<String, String> params = own;
+      if (!query.isEmpty()) {
+        params = new LinkedHashMap<>(own);
+        params.putAll(query); // Snowplow's rule: query-string parameters apply to every event and win.
+      }
+      EventReader.Outcome outcome = EventReader.read(params, facts, true);
+      if (outcome.ok()) {
+        envelopes.add(outcome.envelope());
+        continue;
+      }
+      ObjectNode item = Json.object();
+      own.forEach(item::put);
+      ObjectNode payload = Json.object();
+      payload.put("raw", Json.write(item));
+      payload.put("index", i);
+      payload.set("parameters", item);
+      envelopes.add(failed(facts, payload, outcome.violations(), outcome.eventId(), outcome.type()));
+      rejected.add(new ItemRejection(i, outcome.violations().get(0).toRejection()));
     }
     return Intake.of(envelopes, rejected);
   }

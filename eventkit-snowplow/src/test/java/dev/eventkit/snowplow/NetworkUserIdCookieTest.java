@@ -121,4 +121,15 @@ class NetworkUserIdCookieTest {
     assertThat(NetworkUserIdCookie.disabled().enabled()).isFalse();
     assertThat(NetworkUserIdCookie.defaults().name()).isEqualTo("sp");
   }
+
+  @Test
+  void theExpiryDateFollowsTheAnswersSecond() {
+    NetworkUserIdCookie cookie = NetworkUserIdCookie.builder().ttl(Duration.ofDays(1)).build();
+    java.time.Instant t = java.time.Instant.parse("2026-11-30T10:15:30.250Z");
+    String first = cookie.setCookie("v", t);
+    assertThat(first).contains("; Expires=Tue, 01 Dec 2026 10:15:30 GMT;");
+    assertThat(cookie.setCookie("v", t.plusMillis(700))).isEqualTo(first);
+    assertThat(cookie.setCookie("v", t.plusMillis(750))).contains("; Expires=Tue, 01 Dec 2026 10:15:31 GMT;");
+    assertThat(cookie.setCookie("v", t)).isEqualTo(first);
+  }
 }

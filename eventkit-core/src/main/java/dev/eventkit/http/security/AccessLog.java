@@ -1,7 +1,7 @@
 package dev.eventkit.http.security;
 
+import dev.eventkit.internal.id.RandomIds;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -61,8 +61,7 @@ public final class AccessLog {
     if (fromClient != null && REQUEST_ID.matcher(fromClient).matches()) {
       return fromClient;
     }
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    return String.format("%016x%016x", r.nextLong(), r.nextLong());
+    return RandomIds.hex128();
   }
 
   /**

@@ -1,12 +1,12 @@
 package dev.eventkit.http.security;
 
+import dev.eventkit.internal.headers.HeaderMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Which request headers inputs get to see — and so may keep in envelopes (a pixel's {@code Referer}, a CloudEvent's
@@ -68,9 +68,12 @@ public final class HeaderPolicy {
     return new HeaderPolicy(allowed, maxLength, maxUserAgent, maxCookie);
   }
 
-  /** The headers inputs see: credentials removed, the allow-list applied, values cut to their caps. */
+  /**
+   * The headers inputs see: credentials removed, the allow-list applied, values cut to their caps; an immutable
+   * map with case-insensitive names, in the order given.
+   */
   public Map<String, List<String>> apply(Map<String, List<String>> headers) {
-    Map<String, List<String>> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    Map<String, List<String>> out = new LinkedHashMap<>();
     for (Map.Entry<String, List<String>> h : headers.entrySet()) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
       if (CREDENTIALS.contains(name) || !allowed(name)) {
@@ -83,7 +86,7 @@ public final class HeaderPolicy {
       }
       out.put(h.getKey(), values);
     }
-    return out;
+    return HeaderMap.copyOf(out);
   }
 
   /** A {@code User-Agent} value cut to its cap; null stays null. */

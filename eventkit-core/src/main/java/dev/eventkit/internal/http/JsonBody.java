@@ -69,6 +69,9 @@ public record JsonBody(JsonNode node, Rejection rejection) {
    * size.
    */
   public static boolean isUtf8(byte[] bytes) {
+    if (isAscii(bytes)) {
+      return true;
+    }
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -83,6 +86,16 @@ public record JsonBody(JsonNode node, Rejection rejection) {
       }
       out.clear();
     }
+  }
+
+  /** Whether every byte is ASCII, which is UTF-8: the common case, checked without a decoder. */
+  private static boolean isAscii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public boolean isRejected() {
