@@ -43,7 +43,8 @@ class ConfigTableTest {
   void everyKeyIsReadByTheSettings() throws Exception {
     Set<String> read = new HashSet<>();
     Pattern variable = Pattern.compile("\"(EVENTKIT_[A-Z0-9_]+)\"");
-    for (String source : new String[] {"CollectorConfig", "GcpConfig", "SecurityConfig", "KafkaConfig"}) {
+    for (String source : new String[] {"CollectorConfig", "GcpConfig", "SecurityConfig", "KafkaConfig",
+        "ToolsConfig"}) {
       Matcher m = variable.matcher(Files.readString(
           Path.of("src/main/java/dev/eventkit/examples/" + source + ".java"), StandardCharsets.UTF_8));
       while (m.find()) {
