@@ -68,6 +68,9 @@ import org.sqlite.SQLiteException;
 public final class SqliteRingBuffer implements RingBuffer {
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteRingBuffer.class);
+  /** Bounds of the in-memory tail: enough for sinks a few group commits behind, small beside the heap. */
+  private static final int TAIL_RECORDS = 8_192;
+  private static final long TAIL_BYTES = 8L * 1024 * 1024;
   private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
   /** The most rows one retention transaction deletes: a few milliseconds, so that no append waits longer. */
@@ -82,6 +85,10 @@ public final class SqliteRingBuffer implements RingBuffer {
 
   private final Connection reader;
   private final Object readLock = new Object();
+  /** Reads of the latest records, answered from memory (see {@link TailCache}). */
+  private final TailCache tail = new TailCache(TAIL_RECORDS, TAIL_BYTES);
+  /** The reader connection's one query, prepared once (guarded by {@link #readLock}). */
+  private PreparedStatement readStatement;
   // Lock-free hand-off to the writer: a caller unparks the writer only when it is waiting for work, and only the
   // first caller to find it waiting does, so a busy writer costs appenders no lock and no wake-up.
   private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
@@ -296,7 +303,7 @@ public final class SqliteRingBuffer implements RingBuffer {
       return CompletableFuture.failedFuture(new BatchTooLargeException(rows.size(), bytes,
           retention.capacityEvents(), retention.capacityBytes()));
     }
-    Append op = new Append(rows, bytes);
+    Append op = new Append(List.copyOf(batch), rows, bytes);
     synchronized (admission) {
       long unconsumed = lastSequence.get() - minCursor + pendingRows;
       if (unconsumed + rows.size() > retention.capacityEvents()
@@ -322,16 +329,28 @@ public final class SqliteRingBuffer implements RingBuffer {
     }
   }
 
+  /** Forgets the in-memory tail, so that reads go to the file (tests that damage stored rows need that). */
+  void forgetTail() {
+    tail.clear();
+  }
+
   @Override
   public List<LogRecord> read(long afterSequence, int max) {
     if (closed) {
       throw new IllegalStateException("the event log is closed");
     }
+    List<LogRecord> recent = tail.read(afterSequence, max);
+    if (recent != null) {
+      return recent;
+    }
     List<Long> sequences = new ArrayList<>(Math.min(max, 1024));
     List<byte[]> bodies = new ArrayList<>(Math.min(max, 1024));
     synchronized (readLock) {
-      try (PreparedStatement ps = reader.prepareStatement(
-          "SELECT seq, body FROM log WHERE seq > ? ORDER BY seq LIMIT ?")) {
+      try {
+        if (readStatement == null) {
+          readStatement = reader.prepareStatement("SELECT seq, body FROM log WHERE seq > ? ORDER BY seq LIMIT ?");
+        }
+        PreparedStatement ps = readStatement;
         ps.setLong(1, afterSequence);
         ps.setInt(2, max);
         try (ResultSet r = ps.executeQuery()) {
@@ -510,6 +529,7 @@ public final class SqliteRingBuffer implements RingBuffer {
     // Completions already handed to the pool still run; the pool's threads end once it is idle.
     callbacks.shutdown();
     synchronized (readLock) {
+      closeQuietly(readStatement);
       closeQuietly(reader);
     }
     if (!writerThread.isAlive()) {
@@ -722,11 +742,16 @@ public final class SqliteRingBuffer implements RingBuffer {
     if (sizes.highest() != last - rows) {
       sizes.reset(last - rows);
     }
+    long next = last - rows + 1;
     for (Op op : group) {
       if (op instanceof Append) {
-        for (byte[] row : ((Append) op).rows) {
+        Append a = (Append) op;
+        for (byte[] row : a.rows) {
           sizes.add(row.length);
         }
+        // Before lastSequence moves: a reader told of these records finds them here.
+        tail.add(next, a.envelopes, a.rows);
+        next += a.rows.size();
       }
     }
     synchronized (admission) {
@@ -1060,6 +1085,7 @@ public final class SqliteRingBuffer implements RingBuffer {
         return;
       }
       firstSequence = end + 1;
+      tail.dropThrough(end);
       prunedInRun += deleted;
       // Deleting rewrites the pages the rows were on: about as much WAL as the rows took to write.
       checkpointer.written(deleted * 1024);
@@ -1150,12 +1176,14 @@ public final class SqliteRingBuffer implements RingBuffer {
   }
 
   private static final class Append extends Op {
+    final List<Envelope> envelopes;
     final List<byte[]> rows;
     final long bytes;
     final CompletableFuture<Long> future = new CompletableFuture<>();
     long sequence;
 
-    Append(List<byte[]> rows, long bytes) {
+    Append(List<Envelope> envelopes, List<byte[]> rows, long bytes) {
+      this.envelopes = envelopes;
       this.rows = rows;
       this.bytes = bytes;
     }

@@ -378,8 +378,9 @@ public final class Collector {
   }
 
   private boolean isEndpoint(HttpRequest request) {
+    List<String> parts = Route.segmentsOf(request.path());
     for (Bound b : routes) {
-      if (b.route.match(request.path()) != null) {
+      if (b.route.match(parts) != null) {
         return b.endpoint != null;
       }
     }
@@ -387,8 +388,9 @@ public final class Collector {
   }
 
   private String routeTemplate(HttpRequest request) {
+    List<String> parts = Route.segmentsOf(request.path());
     for (Bound b : routes) {
-      if (b.route.match(request.path()) != null) {
+      if (b.route.match(parts) != null) {
         return b.route.template();
       }
     }
@@ -396,8 +398,9 @@ public final class Collector {
   }
 
   private String routeName(HttpRequest request) {
+    List<String> parts = Route.segmentsOf(request.path());
     for (Bound b : routes) {
-      if (b.route.match(request.path()) != null) {
+      if (b.route.match(parts) != null) {
         return b.route.template();
       }
     }
@@ -408,8 +411,9 @@ public final class Collector {
     String method = request.method();
     Match match = null;
     TreeSet<String> allowed = new TreeSet<>();
+    List<String> parts = Route.segmentsOf(request.path());
     for (Bound b : routes) {
-      Map<String, String> params = b.route.match(request.path());
+      Map<String, String> params = b.route.match(parts);
       if (params == null) {
         continue;
       }

@@ -65,20 +65,32 @@ public final class Route {
 
   /** The path parameters when {@code path} fits the template, else null. */
   public Map<String, String> match(String path) {
-    List<String> parts = split(path);
+    return match(split(path));
+  }
+
+  /** {@link #match(String)} of a path already cut into its non-empty segments ({@link #segmentsOf}). */
+  Map<String, String> match(List<String> parts) {
     if (parts.size() != segments.size()) {
       return null;
     }
-    Map<String, String> params = new LinkedHashMap<>();
+    Map<String, String> params = null;
     for (int i = 0; i < parts.size(); i++) {
       String t = segments.get(i);
       if (isParameter(t)) {
+        if (params == null) {
+          params = new LinkedHashMap<>();
+        }
         params.put(t.substring(1, t.length() - 1), parts.get(i));
       } else if (!t.equals(parts.get(i))) {
         return null;
       }
     }
-    return params;
+    return params == null ? Map.of() : params;
+  }
+
+  /** A path's non-empty segments, cut once so that a request is matched against every route without re-cutting. */
+  static List<String> segmentsOf(String path) {
+    return split(path);
   }
 
   /** How many literal segments the template has; a more specific route wins over a less specific one. */
