@@ -68,9 +68,9 @@ import org.sqlite.SQLiteException;
 public final class SqliteRingBuffer implements RingBuffer {
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteRingBuffer.class);
-  /** Bounds of the in-memory tail: enough for sinks a few group commits behind, small beside the heap. */
-  private static final int TAIL_RECORDS = 8_192;
-  private static final long TAIL_BYTES = 8L * 1024 * 1024;
+  /** Bounds of the in-memory tail: sinks a few group commits behind; small, so that held envelopes die young. */
+  private static final int TAIL_RECORDS = 2_048;
+  private static final long TAIL_BYTES = 4L * 1024 * 1024;
   private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
   /** The most rows one retention transaction deletes: a few milliseconds, so that no append waits longer. */
