@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.Field;
 import com.google.cloud.bigquery.FieldList;
+import com.google.cloud.bigquery.QueryJobConfiguration;
 import com.google.cloud.bigquery.StandardSQLTypeName;
 import com.google.cloud.bigquery.StandardTableDefinition;
 import com.google.cloud.bigquery.Table;
@@ -30,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +43,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A minor version (checkout 1-0-0 then 1-1-0) evolving its typed table in place, in both BigQuery paths: one table,
- * which gained the 1-1-0 columns as NULLABLE (top-level and inside a record), its 1-0-0 rows intact, the 1-1-0 rows
- * carrying the new values, read back typed.
+ * A minor version (checkout 1-0-0 then 1-1-0) evolving its typed table in place, through the loader and the
+ * streaming sink's {@code insertAll}: one table, which gained the 1-1-0 columns as NULLABLE (top-level and inside a
+ * record), its 1-0-0 rows intact, the 1-1-0 rows carrying the new values, read back typed. Through the Storage
+ * Write API, whose emulated stream never takes the new columns, the 1-1-0 rows wait (retryable).
  *
  * <p>The emulator cannot add a column to a table by any request (see {@link TablePatchProxy}), so the clients talk
  * to it through {@link TablePatchProxy}, which applies the {@code tables.patch} that {@code SchemaTables} sends and
@@ -141,6 +144,40 @@ class TypedTablesEvolutionTest {
     assertThat(proxy.patched().subList(patchesBefore, proxy.patched().size()))
         .containsExactly(dataset + "." + checkouts.getTable());
     assertEvolved(checkouts, before, List.of(v100), List.of(v110, v100b), mode == WriteMode.INSERT_ALL);
+  }
+
+  @Test
+  void rowsTheWriteApiStreamDoesNotTakeYetWaitInsteadOfBeingDeadLettered() throws Exception {
+    String prefix = BigQueryStreamingSinkTest.newTable("w") + "_";
+    String dataset = "ds_" + prefix + "lag";
+    TableId checkouts = TableId.of(TestServers.projectId(), dataset, prefix + "com_acme_checkout_1");
+    Instant at = Instant.parse("2026-06-03T08:00:00Z");
+    SchemaTables tables = SchemaTables.builder(bigQuery, dataset, registry).project(TestServers.projectId())
+        .tablePrefix(prefix).build();
+    WriteResult r;
+    try (BigQueryStreamingSink sink = BigQueryStreamingSink.builder(dataset, prefix + "raw")
+        .mode(WriteMode.DEFAULT_STREAM).projectId(TestServers.projectId()).emulatorHost(proxy.host())
+        .writeApiEmulatorHost(TestServers.get("BIGQUERY_EMULATOR_GRPC_HOST")).schemaTables(tables).build()) {
+      assertThat(sink.write(List.of(checkout("v100", at))).get(60, TimeUnit.SECONDS).isSuccess()).isTrue();
+      r = sink.write(List.of(checkoutMinor("v110", at.plusSeconds(1)), checkout("v100b", at.plusSeconds(2))))
+          .get(60, TimeUnit.SECONDS);
+    }
+    // The table gained the 1-1-0 columns, but the emulator's _default stream keeps the columns the table had when
+    // the stream was first used (the service's lags a table change by up to a few minutes): the Java client refuses
+    // the 1-1-0 row before sending it. The row waits for the stream to catch up; it is not dead-lettered.
+    assertThat(emulator.getTable(checkouts).getDefinition().getSchema().getFields()).extracting(Field::getName)
+        .containsAll(NEW_COLUMNS);
+    assertThat(r.failureOf(0)).isNotNull();
+    assertThat(r.failureOf(0).retryable()).as("%s", r.failureOf(0)).isTrue();
+    assertThat(r.failureOf(0).reason()).contains("new columns");
+    // The 1-0-0 row beside it is written (read by a query: the emulator's listing of a table written through a
+    // stale stream does not match the table's columns).
+    assertThat(r.failureOf(1)).isNull();
+    List<String> ids = new ArrayList<>();
+    emulator.query(QueryJobConfiguration.of("SELECT event_id FROM `" + checkouts.getProject() + "."
+        + checkouts.getDataset() + "." + checkouts.getTable() + "` ORDER BY event_id")).iterateAll()
+        .forEach(row -> ids.add(row.get(0).getStringValue()));
+    assertThat(ids).containsExactly("v100", "v100b");
   }
 
   /**
