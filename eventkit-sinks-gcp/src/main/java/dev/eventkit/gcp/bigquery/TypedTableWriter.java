@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * {@code _default} stream. One writer per table, re-opened when the table's columns changed or after a failure;
  * with an emulator, one connection per append (see {@link DefaultStreamWriter}).
  *
- * <p>Rows the service refuses fail permanently by index, the others are appended once more; other errors are
- * classified like the raw writers' ({@code BigQueryFailures}). Thread-safe.
+ * <p>Rows the service refuses fail permanently by index, the others are appended once more; rows refused for
+ * columns the table has but its stream does not have yet (a stream lags a change of its table) are retryable;
+ * other errors are classified like the raw writers' ({@code BigQueryFailures}). Thread-safe.
  */
 final class TypedTableWriter implements AutoCloseable {
 
@@ -133,12 +134,41 @@ final class TypedTableWriter implements AutoCloseable {
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
       Map<Integer, String> bad = RowBatches.rowErrors(cause);
       if (bad != null && !bad.isEmpty()) {
-        return RowBatches.withoutBadRows(batch, bad, appendGoodAgain,
+        WriteResult r = RowBatches.withoutBadRows(batch, bad, appendGoodAgain,
             good -> append(table, w, schema, good, rows, false));
+        return lagging(table, w, batch, bad, r);
       }
       drop(table, w);
       return WriteResult.failed(failure(cause));
     }
+  }
+
+  /**
+   * Makes the rows the client refused for columns its stream does not have wait instead of failing for good: the
+   * rows' columns are in the table ({@code SchemaTables} added them before routing the rows here), so the stream's
+   * schema lags the table's, as the service's does for a few minutes after columns are added. The writer is
+   * dropped so that the next append asks for the stream's schema again.
+   */
+  private WriteResult lagging(TableId table, JsonStreamWriter w, List<Envelope> batch, Map<Integer, String> bad,
+      WriteResult result) {
+    if (bad.values().stream().noneMatch(TypedTableWriter::unknownToStream)) {
+      return result;
+    }
+    drop(table, w);
+    Map<Integer, Failure> out = new HashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      Failure f = result.failureOf(i);
+      if (f != null) {
+        out.put(i, unknownToStream(bad.get(i)) ? Failure.retryable("the table's new columns are not yet writable "
+            + "through its Write API stream") : f);
+      }
+    }
+    return WriteResult.partial(out);
+  }
+
+  /** Whether a row error is the Java client's refusal of fields its stream's schema lacks. */
+  private static boolean unknownToStream(String rowError) {
+    return rowError != null && rowError.contains("fields unknown to BigQuery");
   }
 
   private JsonStreamWriter writer(TableId table, Schema schema) throws Exception {

@@ -48,7 +48,8 @@ import org.junit.jupiter.api.Test;
  * emulator: a load job per table, typed rows read back equal to the payloads sent, a new model in a new table, the
  * rest in the raw table unchanged, each object split and loaded once, a minor version changing a column type set
  * aside as dead letters, one needing new columns left to wait (the emulator cannot patch tables, see
- * {@link TypedTablesStreamingTest}), and splitting turned off loading everything raw.
+ * {@link TypedTablesStreamingTest}; {@link TypedTablesEvolutionTest} shows it applied), and splitting turned off
+ * loading everything raw.
  */
 class TypedTablesLoaderTest {
 

@@ -49,9 +49,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>Emulator gaps: it cannot add columns to a table. The Java client sends {@code tables.patch} as a POST with
  * {@code X-HTTP-Method-Override: PATCH}, which the emulator does not route (HTTP 500); a real PATCH is answered
- * with the new schema but not applied; it has neither {@code tables.update} nor {@code ALTER TABLE}. So an
- * in-place evolution cannot be shown here: the test shows that the events of a minor version needing new columns
- * wait (retryable) instead of being lost, and the evolution itself is tested in {@code SchemaMappingTest}. It
+ * with the new schema but not applied; it has neither {@code tables.update} nor {@code ALTER TABLE}. So here, on
+ * the bare emulator, the test shows that the events of a minor version needing new columns wait (retryable)
+ * instead of being lost; the evolution applied is shown through {@link TablePatchProxy} in
+ * {@link TypedTablesEvolutionTest}, the change computed in {@code SchemaMappingTest}. It
  * stores every DATE sent through the Storage Write API as 1970-01-01 (DATE round trips through {@code insertAll}
  * and load jobs). Times are whole seconds (it misreads sub-second Write API timestamps); tables get a unique
  * prefix (it shares one table namespace across datasets).
