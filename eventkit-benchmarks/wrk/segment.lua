@@ -10,11 +10,5 @@ wrk.body = '{"type":"track","event":"Order Completed","messageId":"7f3c2a9e-5d1b
   .. '"items":3},"context":{"library":{"name":"analytics.js","version":"5.2.0"},"page":{"path":"/checkout/done"},'
   .. '"locale":"de-DE"}}'
 
--- WRK_RATE (requests/s over all WRK_CONNS connections) paces each connection instead of running flat out.
-local rate = tonumber(os.getenv("WRK_RATE") or "0")
-if rate > 0 then
-  local pause = 1000 * tonumber(os.getenv("WRK_CONNS") or "1") / rate
-  function delay()
-    return pause
-  end
-end
+-- Paced instead of flat out when WRK_RATE is set (pacing.lua, beside this script).
+dofile(debug.getinfo(1, "S").source:match("^@?(.*/)") .. "pacing.lua")

@@ -15,11 +15,5 @@ wrk.body = '{"schema":"iglu:com.snowplowanalytics.snowplow/payload_data/jsonsche
   .. '\\"schema\\":\\"iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0\\",'
   .. '\\"data\\":{\\"id\\":\\"0c6b5a4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d\\"}}]}"}]}'
 
--- WRK_RATE (requests/s over all WRK_CONNS connections) paces each connection instead of running flat out.
-local rate = tonumber(os.getenv("WRK_RATE") or "0")
-if rate > 0 then
-  local pause = 1000 * tonumber(os.getenv("WRK_CONNS") or "1") / rate
-  function delay()
-    return pause
-  end
-end
+-- Paced instead of flat out when WRK_RATE is set (pacing.lua, beside this script).
+dofile(debug.getinfo(1, "S").source:match("^@?(.*/)") .. "pacing.lua")
