@@ -15,9 +15,7 @@ import dev.eventkit.internal.json.Json;
 import dev.eventkit.schema.SchemaRegistry;
 import dev.eventkit.schema.SchemaValidator;
 import dev.eventkit.sink.InMemorySink;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,13 +28,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SegmentBrowserTest {
 
-  private static final Path BROWSER = Path.of("src/test/browser").toAbsolutePath();
+  private static final Path BROWSER = BrowserTooling.DIR;
   private static final Path BUNDLES = BROWSER.resolve("node_modules/@segment/analytics-next/dist/umd");
   private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final String WRITE_KEY = "browser-test-5ecret-key";
@@ -67,7 +63,7 @@ class SegmentBrowserTest {
 
   @Test
   void analyticsJsDeliversIdentifyTrackAndPageWithAndWithoutBatchingAndOnUnload() throws Exception {
-    String chromium = installBrowserTooling();
+    String chromium = BrowserTooling.installChromium();
     InMemorySink sink = new InMemorySink("events");
     CollectorConfig config = CollectorConfig.fromEnvironment(Map.of("EVENTKIT_DATA_DIR", data.toString()));
     SchemaRegistry registry = CollectorServer.registry(config);
@@ -172,40 +168,11 @@ class SegmentBrowserTest {
     }
   }
 
-  /**
-   * Runs the install script; returns the Chromium executable. Skips the test only when Chromium cannot be installed;
-   * any other install failure fails it.
-   */
-  private static String installBrowserTooling() throws Exception {
-    Process p = new ProcessBuilder("bash", BROWSER.resolve("install.sh").toString()).start();
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-    String out = read(p.getInputStream()).trim();
-    assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("install.sh finished").isTrue();
-    String log = err.get(1, TimeUnit.MINUTES);
-    String tail = log.substring(Math.max(0, log.length() - 2000));
-    Assumptions.assumeFalse(p.exitValue() == 3, "SKIPPED: Chromium cannot be installed here: " + tail);
-    assertThat(p.exitValue()).as("install.sh failed:\n" + tail).isZero();
-    return out.substring(out.lastIndexOf('\n') + 1);
-  }
-
   /** Runs the puppeteer driver; returns its report of each run, failing the test when a run failed. */
   private static List<JsonNode> drive(String chromium, String pageUrl, String collectorHost) throws Exception {
-    Process p = new ProcessBuilder("node", "drive-segment.mjs", chromium, pageUrl, collectorHost, WRITE_KEY)
-        .directory(BROWSER.toFile()).start();
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("the browser driver did not finish in 90 s");
-    }
-    String stdout = out.get(10, TimeUnit.SECONDS);
-    String stderr = err.get(10, TimeUnit.SECONDS);
-    assertThat(p.exitValue()).as("driver failed:\n" + stdout + "\n" + stderr).isZero();
     List<JsonNode> reports = new ArrayList<>();
-    for (String line : stdout.split("\n")) {
-      if (line.startsWith("{")) {
-        reports.add(Json.read(line));
-      }
+    for (String line : BrowserTooling.runDriver("drive-segment.mjs", chromium, pageUrl, collectorHost, WRITE_KEY)) {
+      reports.add(Json.read(line));
     }
     assertThat(reports).extracting(r -> r.path("run").asText()).containsExactlyElementsOf(RUNS);
     return reports;
@@ -264,13 +231,4 @@ class SegmentBrowserTest {
     return matching.get(0);
   }
 
-  private static String read(InputStream in) {
-    try (in) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      in.transferTo(out);
-      return out.toString(StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "(unreadable: " + e.getMessage() + ")";
-    }
-  }
 }

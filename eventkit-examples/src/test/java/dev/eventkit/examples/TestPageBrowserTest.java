@@ -6,20 +6,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.eventkit.event.Envelope;
 import dev.eventkit.internal.json.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,14 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class TestPageBrowserTest {
 
-  private static final Path BROWSER = Path.of("src/test/browser").toAbsolutePath();
+  private static final Path BROWSER = BrowserTooling.DIR;
 
   @TempDir
   Path data;
 
   @Test
   void theTrackerSendsThreeEventsAndThePageShowsThemDelivered() throws Exception {
-    String chromium = installBrowserTooling();
+    String chromium = BrowserTooling.installChromium();
     assertThat(TestPageEndpoint.trackerBundled())
         .as("the Snowplow tracker is bundled (run src/main/tracker/install.sh before building)").isTrue();
     CollectorConfig config = CollectorConfig.fromEnvironment(Map.of("EVENTKIT_DATA_DIR", data.toString(),
@@ -99,45 +93,11 @@ class TestPageBrowserTest {
     return NdjsonOutput.read(events).stream().map(Envelope::schema).toList();
   }
 
-  /**
-   * Runs the browser install script; returns the Chromium executable. Skips the test only when Chromium cannot be
-   * installed; any other install failure fails it.
-   */
-  private static String installBrowserTooling() throws Exception {
-    Process p = new ProcessBuilder("bash", BROWSER.resolve("install.sh").toString()).start();
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-    String out = read(p.getInputStream()).trim();
-    assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("install.sh finished").isTrue();
-    String log = err.get(1, TimeUnit.MINUTES);
-    String tail = log.substring(Math.max(0, log.length() - 2000));
-    Assumptions.assumeFalse(p.exitValue() == 3, "SKIPPED: Chromium cannot be installed here: " + tail);
-    assertThat(p.exitValue()).as("install.sh failed:\n" + tail).isZero();
-    return out.substring(out.lastIndexOf('\n') + 1);
-  }
-
   /** Runs the puppeteer driver; returns its report, failing the test when the driver failed. */
   private static JsonNode drive(String chromium, String pageUrl, Path screenshot) throws Exception {
-    Process p = new ProcessBuilder("node", "drive-test-page.mjs", chromium, pageUrl, screenshot.toString())
-        .directory(BROWSER.toFile()).start();
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("the browser driver did not finish in 90 s");
-    }
-    String stdout = out.get(10, TimeUnit.SECONDS);
-    String stderr = err.get(10, TimeUnit.SECONDS);
-    assertThat(p.exitValue()).as("driver failed:\n" + stdout + "\n" + stderr).isZero();
-    return Json.read(stdout.trim().substring(stdout.trim().lastIndexOf('\n') + 1));
+    List<String> reports = BrowserTooling.runDriver("drive-test-page.mjs", chromium, pageUrl, screenshot.toString());
+    assertThat(reports).as("the driver's report").isNotEmpty();
+    return Json.read(reports.get(reports.size() - 1));
   }
 
-  private static String read(InputStream in) {
-    try (in) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      in.transferTo(buf);
-      return buf.toString(StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }
