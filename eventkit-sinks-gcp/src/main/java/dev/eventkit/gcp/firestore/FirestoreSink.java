@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,14 +49,15 @@ import org.slf4j.LoggerFactory;
  * Firestore's best practices ask of a new write load: 500 operations per second at first, 50% more every 5 minutes
  * of traffic (without an upper bound), so the budget carries over from batch to batch instead of starting afresh.
  * Writes beyond it wait in the writer; keep the pipeline's batches well below what the write timeout allows at 500
- * per second. The writer is closed (its pending writes sent) when the sink is. Neither the sink, the writer nor the
- * client retries by itself (the writer's error listener declines, the client's retry settings are one attempt per
- * call): the pipeline's retry policy is the only one. Transient failures (unavailable, deadline, contention, quota)
- * are reported per document as retryable ({@link WriteResult#partial}). When Firestore refuses a document as
- * malformed or too large (over 1 MiB), the batch is refused as a whole for good: Firestore may fail a document's
- * neighbours in the same request with it, and a whole-batch refusal makes the pipeline split the batch until the
- * bad document stands alone and goes to the dead-letter sink. An event id too long for a document id fails alone
- * and for good.
+ * per second. The writer is closed (its pending writes sent) when the sink is, and replaced by a fresh one after a
+ * write failed or stalled for 45 s (the client's writer can keep writes it never sends after failed calls).
+ * Neither the sink, the writer nor the client retries by itself (the writer's error listener declines, the client's
+ * retry settings are one attempt per call): the pipeline's retry policy is the only one. Transient failures
+ * (unavailable, deadline, contention, quota) are reported per document as retryable ({@link WriteResult#partial}).
+ * When Firestore refuses a document as malformed or too large (over 1 MiB), the batch is refused as a whole for
+ * good: Firestore may fail a document's neighbours in the same request with it, and a whole-batch refusal makes the
+ * pipeline split the batch until the bad document stands alone and goes to the dead-letter sink. An event id too
+ * long for a document id fails alone and for good.
  *
  * <p>Connection: Application Default Credentials by default; with {@link Builder#emulatorHost} the emulator. Note
  * that the Firestore client also honours {@code FIRESTORE_EMULATOR_HOST} from the environment by itself.
@@ -70,6 +72,8 @@ public final class FirestoreSink implements Sink {
   private static final Logger LOG = LoggerFactory.getLogger(FirestoreSink.class);
   /** How long closing waits for the writes the writer still holds. */
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+  /** How long a batch may wait for its writes before the writer is taken for stalled (below the write timeout). */
+  private static final Duration STALLED_AFTER = Duration.ofSeconds(45);
 
   private final String name;
   private final String collectionPrefix;
@@ -78,7 +82,7 @@ public final class FirestoreSink implements Sink {
   private final ScheduledExecutorService writerExecutor;
   private final boolean hashedDocumentIds;
   private final boolean payloadAsMaps;
-  private final BulkWriter writer;
+  private volatile BulkWriter writer;
   private volatile boolean closed;
 
   private FirestoreSink(Builder b) {
@@ -114,11 +118,30 @@ public final class FirestoreSink implements Sink {
       this.firestore = o.build().getService();
       this.ownsClient = true;
     }
-    // One writer for the sink's life, so that its throttle ramps up with the traffic (throttling is on by default).
-    // Its callbacks run on the sink's executor, never on the caller's thread.
-    this.writer = firestore.bulkWriter(BulkWriterOptions.builder().setExecutor(writerExecutor).build());
+    this.writer = newWriter();
+  }
+
+  /**
+   * One writer for as long as writes succeed, so that its throttle ramps up with the traffic (throttling is on by
+   * default). Its callbacks run on the sink's executor, never on the caller's thread.
+   */
+  private BulkWriter newWriter() {
+    BulkWriter w = firestore.bulkWriter(BulkWriterOptions.builder().setExecutor(writerExecutor).build());
     // The pipeline owns retries (with backoff, dead letters and status); the writer must not retry on its own.
-    this.writer.addWriteErrorListener(error -> false);
+    w.addWriteErrorListener(error -> false);
+    return w;
+  }
+
+  /**
+   * Replaces a writer that failed writes or stalled. The client's BulkWriter can be left holding writes it never
+   * sends after its calls failed (seen across a Firestore restart), and then holds every later write behind them;
+   * a fresh writer starts its throttle over at 500 writes per second, as Firestore asks after a disruption too.
+   * The old one is abandoned, not closed (closing waits for the writes it holds).
+   */
+  private synchronized void replaceWriter(BulkWriter failed) {
+    if (writer == failed && !closed) {
+      writer = newWriter();
+    }
   }
 
   /** A builder for a sink writing to the default database of project {@code projectId}. */
@@ -176,6 +199,7 @@ public final class FirestoreSink implements Sink {
       return CompletableFuture.completedFuture(WriteResult.partial(failures));
     }
     CompletableFuture<WriteResult> result = new CompletableFuture<>();
+    BulkWriter writer = this.writer;
     AtomicInteger pending = new AtomicInteger(lastIndexByPath.size());
     AtomicBoolean refusedByServer = new AtomicBoolean();
     int documents = lastIndexByPath.size();
@@ -218,6 +242,8 @@ public final class FirestoreSink implements Sink {
           Failure f = classify(error);
           if (!f.retryable()) {
             refusedByServer.set(true);
+          } else {
+            replaceWriter(writer);
           }
           for (int i : indices) {
             failures.put(i, f);
@@ -228,6 +254,16 @@ public final class FirestoreSink implements Sink {
     }
     // Sends what this batch left in the writer's current request; the results come through the futures above.
     writer.flush();
+    try {
+      writerExecutor.schedule(() -> {
+        if (!result.isDone()) {
+          replaceWriter(writer);
+          result.complete(WriteResult.failed(Failure.retryable("Firestore writes stalled for " + STALLED_AFTER)));
+        }
+      }, STALLED_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      result.complete(WriteResult.failed(Failure.retryable("sink is closed")));
+    }
     return result;
   }
 
