@@ -360,6 +360,9 @@ public final class CollectorServer implements AutoCloseable {
     if (gcp.pubsubEmulator() != null) {
       b.emulatorHost(gcp.pubsubEmulator());
     }
+    if (gcp.pubsubCreateIfMissing() != null) {
+      b.createIfMissing(gcp.pubsubCreateIfMissing());
+    }
     if (config.publishBatchSize() > 0) {
       b.publishBatchSize(config.publishBatchSize());
     }
@@ -392,6 +395,9 @@ public final class CollectorServer implements AutoCloseable {
         }
         if (gcp.storageEmulator() != null) {
           b.emulatorHost(gcp.storageEmulator());
+        }
+        if (gcp.gcsLocation() != null) {
+          b.bucketLocation(gcp.gcsLocation());
         }
         if (gcp.warehouseEnabled()) {
           b.format(EnvelopeRow.gcsFormat());
@@ -426,6 +432,9 @@ public final class CollectorServer implements AutoCloseable {
     }
     if (gcp.bigqueryEmulator() != null) {
       b.emulatorHost(gcp.bigqueryEmulator());
+    }
+    if (gcp.bigqueryLocation() != null) {
+      b.location(gcp.bigqueryLocation());
     }
     // Typed tables per schema, typed from the same registry that validates.
     b.schemas(registry).splitBySchema(gcp.warehouseSplitBySchema());

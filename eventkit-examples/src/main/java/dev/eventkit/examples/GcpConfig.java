@@ -30,11 +30,18 @@ import java.util.Map;
  * @param firestoreEmulator {@code EVENTKIT_SINKS_FIRESTORE_EMULATOR_HOST}, or null
  * @param warehouseSplitBySchema {@code EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA}: the loader splits events into a typed
  *     table per schema (default true); false loads everything into the raw table
+ * @param gcsLocation {@code EVENTKIT_SINKS_GCS_LOCATION}, else {@code EVENTKIT_GCP_LOCATION}: where a bucket the
+ *     GCS sink creates goes; null for the service default
+ * @param bigqueryLocation {@code EVENTKIT_WAREHOUSE_LOCATION}, else {@code EVENTKIT_GCP_LOCATION}: where a dataset
+ *     the loader creates goes; null for the service default
+ * @param pubsubCreateIfMissing {@code EVENTKIT_PUBSUB_CREATE_IF_MISSING}: whether the queue creates a missing topic
+ *     and subscription; null for the queue's default (only with an emulator)
  */
 public record GcpConfig(String eventStore, String queueMode, String pubsubRole, int pubsubWorkers, String pubsubTopic,
     String pubsubSubscription, boolean warehouseEnabled, Duration warehouseInterval, String projectId, String bucket,
     String dataset, String table, String storageEmulator, String bigqueryEmulator, String pubsubEmulator,
-    String firestoreEmulator, boolean warehouseSplitBySchema) {
+    String firestoreEmulator, boolean warehouseSplitBySchema, String gcsLocation, String bigqueryLocation,
+    Boolean pubsubCreateIfMissing) {
 
   public static GcpConfig fromEnvironment(Map<String, String> env) {
     String store = oneOf(env, "EVENTKIT_EVENT_STORE", "file", "file", "gcs", "firestore");
@@ -67,7 +74,27 @@ public record GcpConfig(String eventStore, String queueMode, String pubsubRole, 
             "EVENTKIT_WAREHOUSE_EMULATOR_HOST")),
         emptyToNull(env.get("EVENTKIT_PUBSUB_EMULATOR_HOST")), emptyToNull(env.get(
             "EVENTKIT_SINKS_FIRESTORE_EMULATOR_HOST")),
-        Boolean.parseBoolean(env.getOrDefault("EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA", "true").trim()));
+        Boolean.parseBoolean(env.getOrDefault("EVENTKIT_WAREHOUSE_SPLIT_BY_SCHEMA", "true").trim()),
+        location(env, "EVENTKIT_SINKS_GCS_LOCATION"), location(env, "EVENTKIT_WAREHOUSE_LOCATION"),
+        optionalFlag(env, "EVENTKIT_PUBSUB_CREATE_IF_MISSING"));
+  }
+
+  /** A service's location variable, else the common {@code EVENTKIT_GCP_LOCATION}, else null. */
+  private static String location(Map<String, String> env, String name) {
+    String own = emptyToNull(env.get(name));
+    return own != null ? own : emptyToNull(env.get("EVENTKIT_GCP_LOCATION"));
+  }
+
+  private static Boolean optionalFlag(Map<String, String> env, String name) {
+    String raw = emptyToNull(env.get(name));
+    if (raw == null) {
+      return null;
+    }
+    return switch (raw.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(name + " must be true or false");
+    };
   }
 
   /** Whether this host runs sinks at all (a Pub/Sub publisher host only publishes its log). */

@@ -7,6 +7,7 @@ import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.BigQueryOptions;
+import com.google.cloud.bigquery.DatasetId;
 import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.TableId;
 import dev.eventkit.event.Envelope;
@@ -106,6 +107,9 @@ class GcpModesTest {
     env.put("GCP_BIGQUERY_DATASET", "modes_" + unique);
     env.put("GCP_BIGQUERY_TABLE", "raw_events_" + unique);
     env.put("EVENTKIT_WAREHOUSE_LOADER_INTERVAL", "1");
+    // Locations: one for every service (the loader creates the dataset there), overridden for Cloud Storage.
+    env.put("GCP_LOCATION", "EU");
+    env.put("GCP_GCS_LOCATION", "EUROPE-WEST1");
     BigQuery bigQuery = BigQueryOptions.newBuilder().setHost(TestServers.get("BIGQUERY_EMULATOR_HOST"))
         .setProjectId(TestServers.projectId()).setCredentials(NoCredentials.getInstance()).build().getService();
     try (CollectorServer server = CollectorServer.start(CollectorConfig.fromEnvironment(env))) {
@@ -122,5 +126,8 @@ class GcpModesTest {
             assertThat(rows).isEqualTo(ids);
           });
     }
+    // (fake-gcs-server answers one server-wide location for every bucket, so the bucket's cannot be checked here.)
+    assertThat(bigQuery.getDataset(DatasetId.of(TestServers.projectId(), "modes_" + unique)).getLocation())
+        .isEqualTo("EU");
   }
 }

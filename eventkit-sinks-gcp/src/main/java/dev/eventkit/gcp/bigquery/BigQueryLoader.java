@@ -72,9 +72,14 @@ import org.slf4j.LoggerFactory;
  *       after it expired) works,
  *       the others skip the run.
  * </ul>
- * Objects are immutable (their names are content digests), so a marker stays true. Only the day partitions
- * ({@code dt=}) within {@code lookbackDays} of today are listed each run; a loader stopped for longer needs a
- * larger lookback once.
+ * Objects are immutable (their names are content digests), so a marker stays true.
+ *
+ * <p><b>Listing.</b> A run lists incrementally, from a checkpoint kept in the lease ({@code listedFrom}): the hour
+ * partition ({@code dt=…/hr=…}) of the oldest object a run left unloaded, or {@code lateArrival} (2 h) before that
+ * run's listing when it left none. Partitions are by the events' receive time, so objects written later into older
+ * partitions (a collector's log replayed after an outage) are found by the daily sweep, a run that lists every
+ * partition once a day; so no object is left unloaded, only loaded up to a day late. Without a checkpoint (a new
+ * lease) a run lists the {@code lookbackDays} before today.
  *
  * <p><b>Failures.</b> A job that fails on its objects' data ({@code invalid} naming an object) is split in halves,
  * each half a job of its own, until the object at fault stands alone and is marked failed (reason code logged, never
@@ -125,6 +130,9 @@ public final class BigQueryLoader implements AutoCloseable {
   private Instant leaseExpires = Instant.MIN;
   /** When any loader last listed every day partition (from the lease), or null if never. */
   private Instant lastSweep;
+  /** The hour partition the next run lists from (from the lease), or null to list the lookback window. */
+  private Instant listedFrom;
+  private final Duration lateArrival;
   private String jobLocation;
 
   private BigQueryLoader(Builder b, Storage storage, boolean ownsStorage, BigQuery bigQuery) {
@@ -138,6 +146,7 @@ public final class BigQueryLoader implements AutoCloseable {
     this.location = b.location;
     this.interval = b.interval;
     this.lookbackDays = b.lookbackDays;
+    this.lateArrival = b.lateArrival;
     this.maxObjectsPerJob = b.maxObjectsPerJob;
     this.maxSplitJobsPerRun = b.maxSplitJobsPerRun;
     this.jobTimeout = b.jobTimeout;
@@ -238,6 +247,8 @@ public final class BigQueryLoader implements AutoCloseable {
       boolean sweep = lastSweep == null || !lastSweep.plus(SWEEP_EVERY).isAfter(clock.instant());
       Instant listedAt = clock.instant();
       List<String> pending = pendingObjects(counts, sweep);
+      // Safe to move now: whatever this run leaves unloaded lies at or after the new checkpoint.
+      listedFrom = checkpoint(listedAt, pending);
       for (int from = 0; from < pending.size(); from += maxObjectsPerJob) {
         work.add(newManifest(pending.subList(from, Math.min(pending.size(), from + maxObjectsPerJob))));
         if (!drain(work, counts)) {
@@ -309,24 +320,53 @@ public final class BigQueryLoader implements AutoCloseable {
     return true;
   }
 
-  /** Data objects in the lookback window that have neither a loaded nor a failed marker, sorted by name. */
+  /**
+   * The hour partition the next run lists from: {@code lateArrival} before this listing, or the partition of the
+   * oldest object still pending if that is older (an object this run does not get to stays listed).
+   */
+  private Instant checkpoint(Instant listedAt, List<String> pending) {
+    Instant from = listedAt.minus(lateArrival);
+    for (String name : pending) {
+      Instant hour = GcsLayout.partitionHour(prefix, name);
+      if (hour == null) {
+        return listedFrom; // not of the layout: keep listing as before
+      }
+      if (hour.isBefore(from)) {
+        from = hour;
+      }
+    }
+    return from;
+  }
+
+  /**
+   * Data objects not yet loaded or failed (no marker), sorted by name: in every partition ({@code everyDay}), from
+   * the checkpoint, or else in the lookback window.
+   */
   private List<String> pendingObjects(Counts counts, boolean everyDay) {
     LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     Set<String> done = new HashSet<>();
     List<Blob> candidates = new ArrayList<>();
     List<String> days = new ArrayList<>();
+    String firstHour = null;
     if (everyDay) {
-      // The daily sweep: every dt= partition, so that objects older than the lookback (written late, after a
-      // long outage or replay) are loaded too, not silently left behind.
+      // The daily sweep: every dt= partition, so that objects older than the checkpoint or the lookback (written
+      // late, after a long outage or replay) are loaded too, not silently left behind.
       String one = GcsLayout.dayPrefix(prefix, today);
       days.add(one.substring(0, one.indexOf("dt=") + "dt=".length()));
     } else {
-      for (LocalDate d = today.minusDays(lookbackDays); !d.isAfter(today.plusDays(1)); d = d.plusDays(1)) {
+      LocalDate first = today.minusDays(lookbackDays);
+      if (listedFrom != null) {
+        // Incremental: the checkpoint's day from its hour on (names sort by hour within a day), then later days.
+        first = LocalDate.ofInstant(listedFrom, ZoneOffset.UTC);
+        firstHour = GcsLayout.partition(prefix, listedFrom);
+      }
+      for (LocalDate d = first; !d.isAfter(today.plusDays(1)); d = d.plusDays(1)) {
         days.add(GcsLayout.dayPrefix(prefix, d));
       }
     }
     for (String day : days) {
-      for (Blob b : storage.list(bucket, Storage.BlobListOption.prefix(day)).iterateAll()) {
+      String from = firstHour != null && firstHour.startsWith(day) ? firstHour : null;
+      for (Blob b : storage.list(bucket, listing(day, from, "")).iterateAll()) {
         if (b.getName().endsWith(GcsLayout.SUFFIX)) {
           candidates.add(b);
         }
@@ -334,7 +374,7 @@ public final class BigQueryLoader implements AutoCloseable {
       // "routed": split by schema while splitting was on; its events are loaded from the split objects.
       for (String kind : List.of("/loaded/", "/failed/", "/routed/")) {
         String markers = statePrefix + kind;
-        for (Blob m : storage.list(bucket, Storage.BlobListOption.prefix(markers + day)).iterateAll()) {
+        for (Blob m : storage.list(bucket, listing(day, from, markers)).iterateAll()) {
           done.add(m.getName().substring(markers.length()));
         }
       }
@@ -359,6 +399,15 @@ public final class BigQueryLoader implements AutoCloseable {
     }
     Collections.sort(pending);
     return pending;
+  }
+
+  /** Listing options for the names {@code under + day}, from {@code under + from} on when {@code from} is given. */
+  private static Storage.BlobListOption[] listing(String day, String from, String under) {
+    if (from == null) {
+      return new Storage.BlobListOption[] {Storage.BlobListOption.prefix(under + day)};
+    }
+    return new Storage.BlobListOption[] {Storage.BlobListOption.prefix(under + day),
+        Storage.BlobListOption.startOffset(under + from)};
   }
 
   /** Writes the manifest of a new job, before the job exists. */
@@ -606,6 +655,7 @@ public final class BigQueryLoader implements AutoCloseable {
     try {
       writeLease(Storage.BlobTargetOption.doesNotExist());
       lastSweep = null;
+      listedFrom = null;
       return true;
     } catch (StorageException e) {
       if (e.getCode() == 404) {
@@ -632,6 +682,7 @@ public final class BigQueryLoader implements AutoCloseable {
     try {
       writeLease(Storage.BlobTargetOption.generationMatch(current.getGeneration()));
       lastSweep = instant(current, "sweptAt");
+      listedFrom = instant(current, "listedFrom");
       LOG.info("loader: took over the expired lease of {}.{}", table.getDataset(), table.getTable());
       return true;
     } catch (StorageException e) {
@@ -680,6 +731,9 @@ public final class BigQueryLoader implements AutoCloseable {
       Map<String, String> metadata = new HashMap<>(Map.of("owner", owner, "expires", now, "ranAt", now));
       if (lastSweep != null) {
         metadata.put("sweptAt", lastSweep.toString());
+      }
+      if (listedFrom != null) {
+        metadata.put("listedFrom", listedFrom.toString());
       }
       storage.create(BlobInfo.newBuilder(bucket, leaseName()).setMetadata(metadata).build(), new byte[0],
           Storage.BlobTargetOption.generationMatch(leaseGeneration));
@@ -744,6 +798,7 @@ public final class BigQueryLoader implements AutoCloseable {
     private String location;
     private Duration interval = Duration.ofMinutes(5);
     private int lookbackDays = 7;
+    private Duration lateArrival = Duration.ofHours(2);
     private int maxObjectsPerJob = 1_000;
     private int maxSplitJobsPerRun = 32;
     private Duration jobTimeout = Duration.ofMinutes(10);
@@ -819,9 +874,21 @@ public final class BigQueryLoader implements AutoCloseable {
       return this;
     }
 
-    /** How many days of {@code dt=} partitions before today are listed each run. */
+    /**
+     * How many days of {@code dt=} partitions before today a run lists when it has no checkpoint (the lease is
+     * new); other runs list from the checkpoint, and the daily sweep every partition.
+     */
     public Builder lookbackDays(int days) {
       this.lookbackDays = days;
+      return this;
+    }
+
+    /**
+     * How far before its listing each run's checkpoint lies (default 2 h): objects written up to this late into
+     * their partition are found by the next run, later ones by the daily sweep, at most a day later.
+     */
+    public Builder lateArrival(Duration lateArrival) {
+      this.lateArrival = Objects.requireNonNull(lateArrival, "lateArrival");
       return this;
     }
 
@@ -925,6 +992,9 @@ public final class BigQueryLoader implements AutoCloseable {
       }
       if (interval.isNegative() || interval.isZero() || jobTimeout.isNegative() || jobTimeout.isZero()) {
         throw new IllegalArgumentException("interval and jobTimeout must be positive");
+      }
+      if (lateArrival.isNegative()) {
+        throw new IllegalArgumentException("lateArrival must not be negative");
       }
       if (lookbackDays < 0 || lookbackDays > 3660) {
         throw new IllegalArgumentException("lookbackDays must be between 0 and 3660");

@@ -32,10 +32,11 @@ import java.util.TreeMap;
  * v            1 (this layout's version)
  * id, protocol, stream, schema, clientIp, userAgent     strings
  * receivedAt, sentAt                                      timestamps (Firestore keeps microseconds)
- * payload      the payload as a map, queryable field by field — or, when it cannot be a map,
- * payloadJson  the payload as JSON text (a payload that is not an object, an array directly inside an array,
- *              an integer beyond 64 bits, an empty or __reserved__ key, nesting deeper than 20)
- * contexts     [{schema, data | dataJson}] by the same rule
+ * payloadJson  the payload as JSON text (the default: one field, one index entry, whatever the payload holds)
+ * payload      instead, with {@code toDocument(e, true)}: the payload as a map, queryable field by field, when a
+ *              map can hold it exactly (else payloadJson: a payload that is not an object, an array directly
+ *              inside an array, an integer beyond 64 bits, an empty or __reserved__ key, nesting deeper than 20)
+ * contexts     [{schema, dataJson}] — or [{schema, data | dataJson}] by the same rule as the payload
  * validation   {status: valid|invalid|not_validated, error, message, violations: [{pointer, keyword, message}]}
  * collector    {name, version}
  * attributes   {key: value}
@@ -112,21 +113,31 @@ public final class FirestoreDocuments {
     return escapedId.getBytes(StandardCharsets.UTF_8).length <= MAX_ID_BYTES;
   }
 
-  /** The document for an envelope. */
+  /** The document for an envelope, with payload and context data as JSON text ({@code toDocument(e, false)}). */
   public static Map<String, Object> toDocument(Envelope e) {
+    return toDocument(e, false);
+  }
+
+  /**
+   * The document for an envelope. With {@code jsonAsMaps} the payload and context data are stored as maps where a
+   * map can hold them exactly, so they can be queried field by field; Firestore then indexes every nested field
+   * (up to 40,000 index entries per document, each adding write latency and storage) unless exempted. Without, they
+   * are JSON text: one string field each. {@link #toEnvelope} reads either form.
+   */
+  public static Map<String, Object> toDocument(Envelope e, boolean jsonAsMaps) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("v", LAYOUT_VERSION);
     d.put("id", e.id());
     d.put("protocol", e.protocol());
     d.put("stream", e.stream());
     putIfPresent(d, "schema", e.schema());
-    putJson(d, "payload", e.payload(), 1);
+    putJson(d, "payload", e.payload(), 1, jsonAsMaps);
     if (!e.contexts().isEmpty()) {
       List<Object> contexts = new ArrayList<>(e.contexts().size());
       for (Entity c : e.contexts()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schema", c.schema());
-        putJson(m, "data", c.data(), 3);
+        putJson(m, "data", c.data(), 3, jsonAsMaps);
         contexts.add(m);
       }
       d.put("contexts", contexts);
@@ -154,9 +165,12 @@ public final class FirestoreDocuments {
     }
   }
 
-  /** Stores JSON as a map under {@code field} when Firestore can hold it exactly, else as text under field+Json. */
-  private static void putJson(Map<String, Object> d, String field, JsonNode json, int depth) {
-    Object value = json.isObject() ? toValue(json, depth) : null;
+  /**
+   * Stores JSON as a map under {@code field} when maps are asked for and Firestore can hold it exactly, else as
+   * text under field+Json.
+   */
+  private static void putJson(Map<String, Object> d, String field, JsonNode json, int depth, boolean asMap) {
+    Object value = asMap && json.isObject() ? toValue(json, depth) : null;
     if (value != null) {
       d.put(field, value);
     } else {

@@ -19,6 +19,7 @@ import dev.eventkit.sink.Failure;
 import dev.eventkit.sink.Sink;
 import dev.eventkit.sink.WriteResult;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,7 +29,10 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -41,22 +45,35 @@ import org.slf4j.LoggerFactory;
  * <p>Replays are idempotent: a document is set (overwritten), never added, so an event delivered twice — after a
  * crash, or by two workers — is still one document. Two events with the same id in one batch leave the later one.
  *
- * <p>Writes go through a {@link BulkWriter} per batch (non-atomic, in parallel, without client-side throttling);
- * neither the sink, the writer nor the client retries by itself (the client's retry settings are one attempt per
- * call). Transient failures (unavailable, deadline, contention, quota) are reported per
- * document as retryable ({@link WriteResult#partial}). When Firestore refuses a document as malformed or too large
- * (over 1 MiB), the batch is refused as a whole for good: Firestore may fail a document's neighbours in the same
- * request with it, and a whole-batch refusal makes the pipeline split the batch until the bad document stands
- * alone and goes to the dead-letter sink. An event id too long for a document id fails alone and for good.
+ * <p>Writes go through one long-lived {@link BulkWriter} per sink (non-atomic, in parallel), throttled the way
+ * Firestore's best practices ask of a new write load: 500 operations per second at first, 50% more every 5 minutes
+ * of traffic (without an upper bound), so the budget carries over from batch to batch instead of starting afresh.
+ * Writes beyond it wait in the writer; keep the pipeline's batches well below what the write timeout allows at 500
+ * per second. The writer is closed (its pending writes sent) when the sink is, and replaced by a fresh one after a
+ * write failed or stalled for 45 s (the client's writer can keep writes it never sends after failed calls).
+ * Neither the sink, the writer nor the client retries by itself (the writer's error listener declines, the client's
+ * retry settings are one attempt per call): the pipeline's retry policy is the only one. Transient failures
+ * (unavailable, deadline, contention, quota) are reported per document as retryable ({@link WriteResult#partial}).
+ * When Firestore refuses a document as malformed or too large (over 1 MiB), the batch is refused as a whole for
+ * good: Firestore may fail a document's neighbours in the same request with it, and a whole-batch refusal makes the
+ * pipeline split the batch until the bad document stands alone and goes to the dead-letter sink. An event id too
+ * long for a document id fails alone and for good.
  *
  * <p>Connection: Application Default Credentials by default; with {@link Builder#emulatorHost} the emulator. Note
  * that the Firestore client also honours {@code FIRESTORE_EMULATOR_HOST} from the environment by itself.
+ *
+ * <p>Payload and context data are stored as JSON text by default, one field each, so that Firestore does not index
+ * them field by field; {@link Builder#payloadAsMaps} stores them as maps instead.
  *
  * <p>Thread-safe: writes may overlap.
  */
 public final class FirestoreSink implements Sink {
 
   private static final Logger LOG = LoggerFactory.getLogger(FirestoreSink.class);
+  /** How long closing waits for the writes the writer still holds. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+  /** How long a batch may wait for its writes before the writer is taken for stalled (below the write timeout). */
+  private static final Duration STALLED_AFTER = Duration.ofSeconds(45);
 
   private final String name;
   private final String collectionPrefix;
@@ -64,12 +81,15 @@ public final class FirestoreSink implements Sink {
   private final boolean ownsClient;
   private final ScheduledExecutorService writerExecutor;
   private final boolean hashedDocumentIds;
+  private final boolean payloadAsMaps;
+  private volatile BulkWriter writer;
   private volatile boolean closed;
 
   private FirestoreSink(Builder b) {
     this.name = b.name;
     this.collectionPrefix = b.collectionPrefix;
     this.hashedDocumentIds = b.hashedDocumentIds;
+    this.payloadAsMaps = b.payloadAsMaps;
     AtomicInteger threads = new AtomicInteger();
     this.writerExecutor = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "eventkit-firestore-" + b.name + "-" + threads.incrementAndGet());
@@ -97,6 +117,30 @@ public final class FirestoreSink implements Sink {
       }
       this.firestore = o.build().getService();
       this.ownsClient = true;
+    }
+    this.writer = newWriter();
+  }
+
+  /**
+   * One writer for as long as writes succeed, so that its throttle ramps up with the traffic (throttling is on by
+   * default). Its callbacks run on the sink's executor, never on the caller's thread.
+   */
+  private BulkWriter newWriter() {
+    BulkWriter w = firestore.bulkWriter(BulkWriterOptions.builder().setExecutor(writerExecutor).build());
+    // The pipeline owns retries (with backoff, dead letters and status); the writer must not retry on its own.
+    w.addWriteErrorListener(error -> false);
+    return w;
+  }
+
+  /**
+   * Replaces a writer that failed writes or stalled. The client's BulkWriter can be left holding writes it never
+   * sends after its calls failed (seen across a Firestore restart), and then holds every later write behind them;
+   * a fresh writer starts its throttle over at 500 writes per second, as Firestore asks after a disruption too.
+   * The old one is abandoned, not closed (closing waits for the writes it holds).
+   */
+  private synchronized void replaceWriter(BulkWriter failed) {
+    if (writer == failed && !closed) {
+      writer = newWriter();
     }
   }
 
@@ -155,12 +199,7 @@ public final class FirestoreSink implements Sink {
       return CompletableFuture.completedFuture(WriteResult.partial(failures));
     }
     CompletableFuture<WriteResult> result = new CompletableFuture<>();
-    // The writers share the sink's executor, so a finished writer holds nothing and needs no close (which would
-    // block, and deadlock when called from the writer's own callback).
-    BulkWriter writer = firestore.bulkWriter(BulkWriterOptions.builder()
-        .setThrottlingEnabled(false).setExecutor(writerExecutor).build());
-    // The pipeline owns retries (with backoff, dead letters and status); the writer must not retry on its own.
-    writer.addWriteErrorListener(error -> false);
+    BulkWriter writer = this.writer;
     AtomicInteger pending = new AtomicInteger(lastIndexByPath.size());
     AtomicBoolean refusedByServer = new AtomicBoolean();
     int documents = lastIndexByPath.size();
@@ -180,11 +219,14 @@ public final class FirestoreSink implements Sink {
       List<Integer> indices = indicesByPath.get(doc.getKey());
       ApiFuture<com.google.cloud.firestore.WriteResult> written;
       try {
-        written = writer.set(refs.get(doc.getKey()), FirestoreDocuments.toDocument(batch.get(doc.getValue())));
+        written = writer.set(refs.get(doc.getKey()),
+            FirestoreDocuments.toDocument(batch.get(doc.getValue()), payloadAsMaps));
       } catch (RuntimeException e) {
-        // The client refused the document before sending it (a value it cannot encode).
+        // The client refused the document before sending it (a value it cannot encode), or the sink is closing.
+        Failure f = closed ? Failure.retryable("sink is closed")
+            : Failure.permanent("document refused: " + e.getClass().getSimpleName());
         for (int i : indices) {
-          failures.put(i, Failure.permanent("document refused: " + e.getClass().getSimpleName()));
+          failures.put(i, f);
         }
         oneDone.run();
         continue;
@@ -200,6 +242,8 @@ public final class FirestoreSink implements Sink {
           Failure f = classify(error);
           if (!f.retryable()) {
             refusedByServer.set(true);
+          } else {
+            replaceWriter(writer);
           }
           for (int i : indices) {
             failures.put(i, f);
@@ -208,7 +252,18 @@ public final class FirestoreSink implements Sink {
         }
       }, MoreExecutors.directExecutor());
     }
+    // Sends what this batch left in the writer's current request; the results come through the futures above.
     writer.flush();
+    try {
+      writerExecutor.schedule(() -> {
+        if (!result.isDone()) {
+          replaceWriter(writer);
+          result.complete(WriteResult.failed(Failure.retryable("Firestore writes stalled for " + STALLED_AFTER)));
+        }
+      }, STALLED_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      result.complete(WriteResult.failed(Failure.retryable("sink is closed")));
+    }
     return result;
   }
 
@@ -228,13 +283,24 @@ public final class FirestoreSink implements Sink {
     return code == Status.Code.INVALID_ARGUMENT ? Failure.permanent(reason) : Failure.retryable(reason);
   }
 
-  /** Closes the client, unless it was given by the caller. */
+  /** Sends the writer's pending writes and closes it, then the client unless it was given by the caller. */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
+    try {
+      // Bounded: against a service that stopped answering, close() alone would wait for every pending write.
+      writer.flush().get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      writer.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (TimeoutException e) {
+      LOG.warn("sink {} closed with Firestore writes still pending after {}; they stay in the log", name, CLOSE_WAIT);
+    } catch (Exception e) {
+      LOG.warn("closing the Firestore writer of sink {} failed: {}", name, e.toString());
+    }
     writerExecutor.shutdown();
     if (ownsClient) {
       try {
@@ -258,6 +324,7 @@ public final class FirestoreSink implements Sink {
     private CredentialsProvider credentials;
     private String collectionPrefix = "events_";
     private boolean hashedDocumentIds;
+    private boolean payloadAsMaps;
     private Firestore firestore;
 
     private Builder(String projectId) {
@@ -302,6 +369,19 @@ public final class FirestoreSink implements Sink {
      */
     public Builder hashedDocumentIds(boolean hashed) {
       this.hashedDocumentIds = hashed;
+      return this;
+    }
+
+    /**
+     * Whether payload and context data are stored as maps, queryable field by field, where a map can hold them
+     * exactly ({@link FirestoreDocuments#toDocument(Envelope, boolean)}); off by default: they are stored as JSON
+     * text ({@code payloadJson}, {@code contexts[].dataJson}), one index entry each, because Firestore indexes every
+     * nested field of a map unless exempted (write cost, latency, and the 40,000 index entries per document limit).
+     * Documents of either form are read back by {@link FirestoreDocuments#toEnvelope}. With maps, exempt
+     * {@code payload} and {@code contexts} from indexing (the module's {@code scripts/firestore-index-exemptions.sh}).
+     */
+    public Builder payloadAsMaps(boolean asMaps) {
+      this.payloadAsMaps = asMaps;
       return this;
     }
 

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 
 /**
@@ -43,6 +44,27 @@ public final class GcsLayout {
   /** The folder of the hour an event was received in: {@code <prefix>/dt=YYYY-MM-DD/hr=HH/}. */
   public static String partition(String prefix, Instant receivedAt) {
     return base(prefix) + "dt=" + DAY.format(receivedAt) + "/hr=" + HOUR.format(receivedAt) + "/";
+  }
+
+  /**
+   * The start of the hour partition an object of this layout lies in, or null when {@code objectName} is not of it
+   * ({@code <prefix>/dt=YYYY-MM-DD/hr=HH/…}).
+   */
+  public static Instant partitionHour(String prefix, String objectName) {
+    String base = base(prefix);
+    int at = base.length();
+    // dt=YYYY-MM-DD/hr=HH/ is 20 characters
+    if (!objectName.startsWith(base) || objectName.length() < at + 20 || !objectName.startsWith("dt=", at)
+        || !objectName.startsWith("/hr=", at + 13) || objectName.charAt(at + 19) != '/') {
+      return null;
+    }
+    try {
+      LocalDate day = LocalDate.parse(objectName.substring(at + 3, at + 13));
+      int hour = Integer.parseInt(objectName.substring(at + 17, at + 19));
+      return hour < 0 || hour > 23 ? null : day.atTime(hour, 0).toInstant(ZoneOffset.UTC);
+    } catch (DateTimeParseException | NumberFormatException e) {
+      return null;
+    }
   }
 
   /** The name prefix shared by every object in {@code partition} whose first event is {@code firstEventId}. */

@@ -77,8 +77,10 @@ class BigQueryLoaderTest {
   }
 
   private static BigQueryLoader loader(Target t) {
+    // The clock stands still while the tests write events received up to two days before it: objects that late
+    // are found by a run only within lateArrival of its checkpoint (else by the daily sweep, LoaderScheduleTest).
     return BigQueryLoader.builder(t.bucket, t.dataset, t.table).projectId(TestServers.projectId())
-        .storage(storage).bigQuery(bigQuery).clock(CLOCK).build();
+        .storage(storage).bigQuery(bigQuery).clock(CLOCK).lateArrival(Duration.ofDays(3)).build();
   }
 
   private static void write(GcsSink sink, List<Envelope> batch) throws Exception {

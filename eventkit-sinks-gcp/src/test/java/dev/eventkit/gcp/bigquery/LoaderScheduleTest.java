@@ -1,6 +1,7 @@
 package dev.eventkit.gcp.bigquery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.storage.BlobInfo;
@@ -10,6 +11,8 @@ import dev.eventkit.gcp.gcs.GcsFormat;
 import dev.eventkit.gcp.gcs.GcsLayout;
 import dev.eventkit.gcp.gcs.StorageClients;
 import dev.eventkit.gcp.testing.TestServers;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,9 +89,35 @@ class LoaderScheduleTest {
   }
 
   private BigQueryLoader loader(Clock clock) {
+    return loader(clock, storage);
+  }
+
+  private BigQueryLoader loader(Clock clock, Storage storage) {
     return BigQueryLoader.builder(bucket, dataset, "events").projectId(TestServers.projectId())
         .storage(storage).bigQuery(bigQuery).clock(clock).interval(Duration.ofMinutes(5)).maxObjectsPerJob(1)
         .build();
+  }
+
+  /** The test's Storage client, counting the list calls made through it. */
+  private static Storage countingLists(AtomicInteger lists) {
+    return (Storage) Proxy.newProxyInstance(Storage.class.getClassLoader(), new Class<?>[] {Storage.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("list")) {
+            lists.incrementAndGet();
+          }
+          try {
+            return method.invoke(storage, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  private String objectAt(Instant receivedAt, String name) {
+    String object = GcsLayout.partition("events", receivedAt) + name + GcsLayout.SUFFIX;
+    storage.create(BlobInfo.newBuilder(bucket, object)
+        .setMetadata(Map.of(GcsFormat.METADATA_KEY, EnvelopeRow.FORMAT_NAME)).build(), new byte[] {1});
+    return object;
   }
 
   private void object(int i) {
@@ -115,6 +144,55 @@ class LoaderScheduleTest {
     assertThat(r.ran()).isTrue();
     assertThat(r.objectsLoaded()).isEqualTo(1);
     assertThat(a.runOnce().ran()).as("an explicit run is not held back by the interval").isTrue();
+  }
+
+  @Test
+  void aRunListsFromTheCheckpointAndTheDailySweepLoadsWhatWasWrittenBehindIt() throws Exception {
+    MovableClock clock = new MovableClock();
+    AtomicInteger lists = new AtomicInteger();
+    BigQueryLoader loader = loader(clock, countingLists(lists));
+    objectAt(NOW.minusSeconds(3600), "0000000000000001-first");
+    assertThat(loader.runScheduled().objectsLoaded()).as("the first run sweeps every partition").isEqualTo(1);
+
+    // Written after that run: one object in the current hour, one late into a partition three days old.
+    String current = objectAt(NOW, "0000000000000002-current");
+    String late = objectAt(NOW.minus(Duration.ofDays(3)), "0000000000000003-late");
+    clock.now = NOW.plus(Duration.ofMinutes(5));
+    lists.set(0);
+    LoadReport r = loader.runScheduled();
+    assertThat(r.objectsLoaded()).as("listed from the checkpoint (04:00 today), not 7 days back").isEqualTo(1);
+    // The manifests, then data and three kinds of markers for today and tomorrow: not nine days' worth (37).
+    assertThat(lists.get()).isLessThanOrEqualTo(9);
+    assertThat(fake.inserted()).hasSize(2);
+    assertThat(fake.inserted().get(1).uris()).containsExactly("gs://" + bucket + "/" + current);
+
+    clock.now = NOW.plus(Duration.ofDays(1)).plusSeconds(60);
+    assertThat(loader.runScheduled().objectsLoaded()).as("the daily sweep finds the late object").isEqualTo(1);
+    assertThat(fake.inserted().get(2).uris()).containsExactly("gs://" + bucket + "/" + late);
+  }
+
+  @Test
+  void theCheckpointStaysAtTheOldestObjectARunLeftUnloaded() throws Exception {
+    MovableClock clock = new MovableClock();
+    BigQueryLoader loader = loader(clock);
+    // A run sweeps once and sets the checkpoint (04:00), so the next ones list incrementally.
+    assertThat(loader.runScheduled().ran()).isTrue();
+    String a = objectAt(NOW.plusSeconds(600), "000000000000000a-quota");
+    String b = objectAt(NOW.plusSeconds(600), "000000000000000b-waits");
+    // Five hours later (the loader was down) a run lists both; the job of a hits the quota, which aborts the run
+    // before b has a job.
+    fake.outcome(uris -> uris.contains("gs://" + bucket + "/" + a)
+        ? new FakeBigQueryRest.JobError("quotaExceeded", null) : null);
+    clock.now = NOW.plus(Duration.ofHours(5));
+    assertThatThrownBy(loader::runScheduled).hasMessageContaining("quotaExceeded");
+
+    // The next run lists from the hour of what was left (06:00), not from two hours before the last listing
+    // (09:00): b is loaded now, not by tomorrow's sweep; a through its kept manifest.
+    fake.outcome(uris -> null);
+    clock.now = NOW.plus(Duration.ofHours(5)).plus(Duration.ofMinutes(5));
+    assertThat(loader.runScheduled().objectsLoaded()).isEqualTo(2);
+    assertThat(fake.inserted().stream().flatMap(j -> j.uris().stream()))
+        .contains("gs://" + bucket + "/" + a, "gs://" + bucket + "/" + b);
   }
 
   @Test

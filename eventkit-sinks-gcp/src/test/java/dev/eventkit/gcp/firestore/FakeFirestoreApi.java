@@ -30,6 +30,7 @@ final class FakeFirestoreApi implements AutoCloseable {
 
   private final AtomicInteger calls = new AtomicInteger();
   private final List<String> written = new CopyOnWriteArrayList<>();
+  private final List<Long> callNanos = new CopyOnWriteArrayList<>();
   private final AtomicInteger failuresLeft;
   private final Server server;
 
@@ -62,8 +63,14 @@ final class FakeFirestoreApi implements AutoCloseable {
     return List.copyOf(written);
   }
 
+  /** When each call arrived ({@link System#nanoTime}), in order. */
+  List<Long> callNanos() {
+    return List.copyOf(callNanos);
+  }
+
   private void batchWrite(BatchWriteRequest request, StreamObserver<BatchWriteResponse> out) {
     calls.incrementAndGet();
+    callNanos.add(System.nanoTime());
     if (failuresLeft.getAndDecrement() > 0) {
       out.onError(Status.UNAVAILABLE.withDescription("backend unavailable").asRuntimeException());
       return;

@@ -46,10 +46,13 @@ class FirestoreSinkTest {
   }
 
   private static FirestoreSink sink(String prefix) {
+    return builder(prefix).build();
+  }
+
+  private static FirestoreSink.Builder builder(String prefix) {
     return FirestoreSink.builder(TestServers.projectId())
         .emulatorHost(TestServers.get("FIRESTORE_EMULATOR_HOST"))
-        .collectionPrefix(prefix)
-        .build();
+        .collectionPrefix(prefix);
   }
 
   private static Envelope rich(String id, String stream) {
@@ -94,19 +97,17 @@ class FirestoreSinkTest {
     assertThat(web.keySet()).containsExactlyInAnyOrder("evt-1", "evt-2");
     assertThat(app.keySet()).containsExactlyInAnyOrder("evt-3", "evt-4");
 
-    // Queryable fields: the payload as a map with typed values, timestamps as timestamps.
+    // Payload and context data as JSON text, one field each (not indexed field by field); timestamps as timestamps.
     Map<String, Object> doc = web.get("evt-1");
     assertThat(doc.get("receivedAt")).isInstanceOf(Timestamp.class);
     Timestamp receivedAt = (Timestamp) doc.get("receivedAt");
     assertThat(Instant.ofEpochSecond(receivedAt.getSeconds(), receivedAt.getNanos()))
         .isEqualTo(FirestoreTesting.micros(valid.receivedAt()));
+    assertThat(doc).doesNotContainKey("payload");
+    assertThat(json((String) doc.get("payloadJson"))).isEqualTo(json(valid.payloadJson()));
     @SuppressWarnings("unchecked")
-    Map<String, Object> properties = (Map<String, Object>) ((Map<String, Object>) doc.get("payload"))
-        .get("properties");
-    assertThat(properties.get("total")).isEqualTo(12.5);
-    assertThat(properties.get("count")).isEqualTo(9007199254740993L);
-    assertThat(properties.get("items")).isInstanceOf(List.class);
-    assertThat(doc).doesNotContainKey("payloadJson");
+    Map<String, Object> context = (Map<String, Object>) ((List<?>) doc.get("contexts")).get(0);
+    assertThat(context).containsOnlyKeys("schema", "dataJson");
     assertThat(app.get("evt-3")).containsKey("payloadJson").doesNotContainKey("payload");
     assertThat(app.get("evt-4").get("payloadJson")).isEqualTo("[1,2,3]");
     assertThat(((Map<?, ?>) web.get("evt-2").get("validation")).get("status")).isEqualTo("invalid");
@@ -119,6 +120,39 @@ class FirestoreSinkTest {
       assertThat(json(back.payloadJson())).isEqualTo(json(expected.payloadJson()));
       assertThat(back.toBuilder().payloadJson(expected.payloadJson()).build()).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void payloadAsMapsStoresQueryableMapsAndEitherFormReadsBack() throws Exception {
+    String prefix = FirestoreTesting.uniquePrefix("maps");
+    Envelope valid = rich("evt-1", "web");
+    try (FirestoreSink sink = builder(prefix).payloadAsMaps(true).build()) {
+      assertThat(sink.write(List.of(valid)).get(60, TimeUnit.SECONDS).isSuccess()).isTrue();
+    }
+    Map<String, Object> doc = store.documents(prefix + "web").get("evt-1");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> properties = (Map<String, Object>) ((Map<String, Object>) doc.get("payload"))
+        .get("properties");
+    assertThat(properties.get("total")).isEqualTo(12.5);
+    assertThat(properties.get("count")).isEqualTo(9007199254740993L);
+    assertThat(properties.get("items")).isInstanceOf(List.class);
+    assertThat(doc).doesNotContainKey("payloadJson");
+    Map<?, ?> context = (Map<?, ?>) ((List<?>) doc.get("contexts")).get(0);
+    assertThat(context.get("data")).isInstanceOf(Map.class);
+
+    // A document of the map form (as every document stored before JSON text became the default) and one of the
+    // text form read back as the same envelope.
+    Envelope expected = FirestoreTesting.asStored(valid);
+    try (FirestoreSink sink = sink(prefix)) {
+      assertThat(sink.write(List.of(valid.toBuilder().stream("text").build())).get(60, TimeUnit.SECONDS)
+          .isSuccess()).isTrue();
+    }
+    Envelope fromMaps = FirestoreDocuments.toEnvelope(doc);
+    Envelope fromText = FirestoreDocuments.toEnvelope(store.documents(prefix + "text").get("evt-1"));
+    assertThat(json(fromMaps.payloadJson())).isEqualTo(json(expected.payloadJson()));
+    assertThat(json(fromText.payloadJson())).isEqualTo(json(expected.payloadJson()));
+    assertThat(fromMaps.toBuilder().payloadJson(expected.payloadJson()).build()).isEqualTo(expected);
+    assertThat(fromText.toBuilder().stream("web").payloadJson(expected.payloadJson()).build()).isEqualTo(expected);
   }
 
   private static JsonNode json(String text) {
@@ -142,7 +176,7 @@ class FirestoreSinkTest {
     Map<String, Map<String, Object>> docs = store.documents(prefix + "default");
     assertThat(docs).hasSize(120);
     assertThat(docs.keySet()).containsExactlyInAnyOrderElementsOf(FirestoreTesting.ids(batch));
-    assertThat(((Map<?, ?>) docs.get("r-0").get("payload")).get("event")).isEqualTo("again");
+    assertThat(FirestoreDocuments.toEnvelope(docs.get("r-0")).payload().get("event").asText()).isEqualTo("again");
   }
 
   @Test
