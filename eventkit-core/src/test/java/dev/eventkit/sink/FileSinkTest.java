@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eventkit.event.EnvelopeCodec;
 import dev.eventkit.testing.Envelopes;
+import dev.eventkit.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -134,7 +133,7 @@ class FileSinkTest {
       }
     }
     // The clock steps back an hour: names still sort after everything written before.
-    clock.now = clock.now.minus(Duration.ofHours(1));
+    clock.advance(Duration.ofHours(-1));
     try (FileSink sink = FileSink.builder(dir).maxFileBytes(1).clock(clock).build()) {
       sink.write(Envelopes.tracks("back", 1)).join();
       written.add("back0");
@@ -208,9 +207,9 @@ class FileSinkTest {
     MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     try (FileSink sink = FileSink.builder(dir).maxFileAge(Duration.ofMinutes(10)).clock(clock).build()) {
       sink.write(Envelopes.tracks("a", 1)).join();
-      clock.now = clock.now.plus(Duration.ofMinutes(5));
+      clock.advance(Duration.ofMinutes(5));
       sink.write(Envelopes.tracks("b", 1)).join();
-      clock.now = clock.now.plus(Duration.ofMinutes(6));
+      clock.advance(Duration.ofMinutes(6));
       sink.write(Envelopes.tracks("c", 1)).join();
       assertThat(sink.files()).extracting(p -> p.getFileName().toString())
           .containsExactly("events-20260101T000000Z-000000.ndjson", "events-20260101T001100Z-000000.ndjson");
@@ -234,26 +233,4 @@ class FileSinkTest {
     }
   }
 
-  private static final class MutableClock extends Clock {
-    Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneId.of("UTC");
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 }

@@ -11,13 +11,12 @@ import dev.eventkit.gcp.gcs.GcsFormat;
 import dev.eventkit.gcp.gcs.GcsLayout;
 import dev.eventkit.gcp.gcs.StorageClients;
 import dev.eventkit.gcp.testing.TestServers;
+import dev.eventkit.testing.MutableClock;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -42,24 +41,6 @@ class LoaderScheduleTest {
   private String dataset;
 
   /** A clock the test moves. */
-  private static final class MovableClock extends Clock {
-    volatile Instant now = NOW;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   @BeforeAll
   static void servers() {
@@ -129,17 +110,17 @@ class LoaderScheduleTest {
 
   @Test
   void aScheduledRunIsSkippedWhenAnotherLoaderRanWithinTheInterval() throws Exception {
-    MovableClock clock = new MovableClock();
+    MutableClock clock = new MutableClock(NOW);
     object(1);
     BigQueryLoader a = loader(clock);
     BigQueryLoader b = loader(clock);
     assertThat(a.runScheduled().ran()).isTrue();
     object(2);
-    clock.now = NOW.plusSeconds(60);
+    clock.set(NOW.plusSeconds(60));
     assertThat(b.runScheduled().ran()).as("a ran a minute ago").isFalse();
     assertThat(fake.inserted()).hasSize(1);
 
-    clock.now = NOW.plus(Duration.ofMinutes(5));
+    clock.set(NOW.plus(Duration.ofMinutes(5)));
     LoadReport r = b.runScheduled();
     assertThat(r.ran()).isTrue();
     assertThat(r.objectsLoaded()).isEqualTo(1);
@@ -148,7 +129,7 @@ class LoaderScheduleTest {
 
   @Test
   void aRunListsFromTheCheckpointAndTheDailySweepLoadsWhatWasWrittenBehindIt() throws Exception {
-    MovableClock clock = new MovableClock();
+    MutableClock clock = new MutableClock(NOW);
     AtomicInteger lists = new AtomicInteger();
     BigQueryLoader loader = loader(clock, countingLists(lists));
     objectAt(NOW.minusSeconds(3600), "0000000000000001-first");
@@ -157,7 +138,7 @@ class LoaderScheduleTest {
     // Written after that run: one object in the current hour, one late into a partition three days old.
     String current = objectAt(NOW, "0000000000000002-current");
     String late = objectAt(NOW.minus(Duration.ofDays(3)), "0000000000000003-late");
-    clock.now = NOW.plus(Duration.ofMinutes(5));
+    clock.set(NOW.plus(Duration.ofMinutes(5)));
     lists.set(0);
     LoadReport r = loader.runScheduled();
     assertThat(r.objectsLoaded()).as("listed from the checkpoint (04:00 today), not 7 days back").isEqualTo(1);
@@ -166,14 +147,14 @@ class LoaderScheduleTest {
     assertThat(fake.inserted()).hasSize(2);
     assertThat(fake.inserted().get(1).uris()).containsExactly("gs://" + bucket + "/" + current);
 
-    clock.now = NOW.plus(Duration.ofDays(1)).plusSeconds(60);
+    clock.set(NOW.plus(Duration.ofDays(1)).plusSeconds(60));
     assertThat(loader.runScheduled().objectsLoaded()).as("the daily sweep finds the late object").isEqualTo(1);
     assertThat(fake.inserted().get(2).uris()).containsExactly("gs://" + bucket + "/" + late);
   }
 
   @Test
   void theCheckpointStaysAtTheOldestObjectARunLeftUnloaded() throws Exception {
-    MovableClock clock = new MovableClock();
+    MutableClock clock = new MutableClock(NOW);
     BigQueryLoader loader = loader(clock);
     // A run sweeps once and sets the checkpoint (04:00), so the next ones list incrementally.
     assertThat(loader.runScheduled().ran()).isTrue();
@@ -183,13 +164,13 @@ class LoaderScheduleTest {
     // before b has a job.
     fake.outcome(uris -> uris.contains("gs://" + bucket + "/" + a)
         ? new FakeBigQueryRest.JobError("quotaExceeded", null) : null);
-    clock.now = NOW.plus(Duration.ofHours(5));
+    clock.set(NOW.plus(Duration.ofHours(5)));
     assertThatThrownBy(loader::runScheduled).hasMessageContaining("quotaExceeded");
 
     // The next run lists from the hour of what was left (06:00), not from two hours before the last listing
     // (09:00): b is loaded now, not by tomorrow's sweep; a through its kept manifest.
     fake.outcome(uris -> null);
-    clock.now = NOW.plus(Duration.ofHours(5)).plus(Duration.ofMinutes(5));
+    clock.set(NOW.plus(Duration.ofHours(5)).plus(Duration.ofMinutes(5)));
     assertThat(loader.runScheduled().objectsLoaded()).isEqualTo(2);
     assertThat(fake.inserted().stream().flatMap(j -> j.uris().stream()))
         .contains("gs://" + bucket + "/" + a, "gs://" + bucket + "/" + b);
@@ -197,7 +178,7 @@ class LoaderScheduleTest {
 
   @Test
   void anObjectOlderThanTheLookbackIsLoadedByTheDailySweep() throws Exception {
-    MovableClock clock = new MovableClock();
+    MutableClock clock = new MutableClock(NOW);
     String old = GcsLayout.partition("events", NOW.minus(Duration.ofDays(30))) + "00000000000000aa-old"
         + GcsLayout.SUFFIX;
     storage.create(BlobInfo.newBuilder(bucket, old)
@@ -210,7 +191,7 @@ class LoaderScheduleTest {
 
     BigQueryLoader loader = loader(clock);
     assertThat(loader.runScheduled().objectsLoaded()).as("outside the 7-day lookback").isZero();
-    clock.now = NOW.plus(Duration.ofDays(1));
+    clock.set(NOW.plus(Duration.ofDays(1)));
     assertThat(loader.runScheduled().objectsLoaded()).as("the daily sweep lists every partition").isEqualTo(1);
     assertThat(fake.inserted()).singleElement().satisfies(j -> assertThat(j.uris()).containsExactly(
         "gs://" + bucket + "/" + old));
