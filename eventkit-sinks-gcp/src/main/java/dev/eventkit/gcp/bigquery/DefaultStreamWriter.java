@@ -23,12 +23,14 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>With an emulator ({@code connectionPerAppend}) each append gets a connection of its own: the Java client names
  * the stream only in a connection's first request, and the emulator sends later requests of a connection to an
- * arbitrary stream of any table.
+ * arbitrary stream of any table; and those appends go one at a time, since it also misroutes requests while several
+ * connections to one default stream are open.
  */
 final class DefaultStreamWriter implements RowWriter {
 
   private final WriteApi api;
   private final TableGuard tables;
+  private final Object emulatorAppends = new Object();
   private final String streamName;
   private final Duration timeout;
   private final boolean connectionPerAppend;
@@ -45,6 +47,17 @@ final class DefaultStreamWriter implements RowWriter {
 
   @Override
   public WriteResult write(List<Envelope> batch) {
+    if (connectionPerAppend) {
+      // The emulator misroutes requests when several connections to one default stream are open at once
+      // (answering INTERNAL), so its appends go one at a time.
+      synchronized (emulatorAppends) {
+        return writeOnce(batch);
+      }
+    }
+    return writeOnce(batch);
+  }
+
+  private WriteResult writeOnce(List<Envelope> batch) {
     JsonStreamWriter w;
     try {
       if (connectionPerAppend) {
@@ -62,7 +75,7 @@ final class DefaultStreamWriter implements RowWriter {
       return AppendChunks.append(batch, part -> append(writer, part, true));
     } finally {
       if (connectionPerAppend) {
-        closeQuietly(w);
+        closeNow(w);
       }
     }
   }
@@ -124,6 +137,18 @@ final class DefaultStreamWriter implements RowWriter {
       writer = null;
     }
     closeQuietly(failed);
+  }
+
+  /**
+   * A per-append connection (emulators only) whose appends have all been answered is closed before the write
+   * returns, so that the next append's connection is the only one open.
+   */
+  private static void closeNow(JsonStreamWriter w) {
+    try {
+      w.close();
+    } catch (RuntimeException e) {
+      closeQuietly(w);
+    }
   }
 
   /** Off this thread: closing can block for minutes when the server stopped answering. */
