@@ -44,7 +44,7 @@ public final class EnvelopeCodec {
    * How many levels deeper than {@link Json#MAX_NESTING_DEPTH} the decoder reads: a payload sits one level inside
    * the envelope, a context's data three (envelope, contexts array, context object); the rest is margin.
    */
-  public static final int ENVELOPE_DEPTH_MARGIN = 8;
+  private static final int ENVELOPE_DEPTH_MARGIN = 8;
 
   /**
    * The largest wire form an envelope keeps: beyond it, its text and bytes together would double what delivery's

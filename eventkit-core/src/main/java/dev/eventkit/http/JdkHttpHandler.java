@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * runs, and answers a target that is not a valid URI itself, with an HTML 400 ("URISyntaxException thrown"):
  * a '%' not followed by two hex digits ({@code /i?page=100%}), or a raw {@code | { } ^ `} or {@code \} in the query.
  * Such requests never reach the collector, whatever the handler does. Hosts that pass the raw query through
- * (servlet containers, Netty) get the collector's lenient decoding ({@link HttpRequest#decodeQueryComponent}).
+ * (servlet containers, Netty) get the collector's lenient decoding ({@code internal.http.QueryComponent}).
  */
 public final class JdkHttpHandler implements HttpHandler {
 

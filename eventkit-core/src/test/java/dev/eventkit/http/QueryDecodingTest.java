@@ -2,6 +2,7 @@ package dev.eventkit.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.eventkit.internal.http.QueryComponent;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class QueryDecodingTest {
 
   @Test
   void theDecoderIsUsableOnItsOwn() {
-    assertThat(HttpRequest.decodeQueryComponent("a%20b%")).isEqualTo("a b%");
-    assertThat(HttpRequest.decodeQueryComponent("plain")).isEqualTo("plain");
+    assertThat(QueryComponent.decode("a%20b%")).isEqualTo("a b%");
+    assertThat(QueryComponent.decode("plain")).isEqualTo("plain");
   }
 }

@@ -1,6 +1,6 @@
 package dev.eventkit.snowplow;
 
-import dev.eventkit.http.HttpRequest;
+import dev.eventkit.internal.http.QueryComponent;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -133,6 +133,6 @@ record UrlParts(String scheme, String host, Integer port, String path, String qu
 
   /** Lenient, as for the request's own query: a stray '%' is kept and the rest still decoded. */
   private static String decode(String s) {
-    return HttpRequest.decodeQueryComponent(s);
+    return QueryComponent.decode(s);
   }
 }
